@@ -1,0 +1,363 @@
+// Command autoscaled-bench measures the autoscaled API through the real aws-sdk-go-v2 client.
+//
+// It starts the autoscaled binary as a child process (fresh data directory, 127.0.0.1:0) and
+// drives it at several concurrencies, printing requests/s and p50/p99 latency per operation;
+// with -memory it registers N targets with one target tracking policy each and prints the
+// server's resident memory.
+//
+//	go build -o /tmp/autoscaled ./cmd/autoscaled
+//	go run ./cmd/autoscaled-bench -server /tmp/autoscaled
+//	go run ./cmd/autoscaled-bench -server /tmp/autoscaled -memory -targets 100000
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "autoscaled-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	server      string
+	endpoint    string
+	store       string
+	duration    time.Duration
+	concurrency []int
+	memory      bool
+	targets     int
+	ops         string
+}
+
+func run() error {
+	var c config
+	var conc string
+	flag.StringVar(&c.server, "server", "", "path of the autoscaled binary to start (default: build-free lookup of 'autoscaled' on PATH)")
+	flag.StringVar(&c.endpoint, "endpoint", "", "benchmark an already running server instead of starting one")
+	flag.StringVar(&c.store, "store", "", "pass --store to the started server (e.g. a postgres:// URL)")
+	flag.DurationVar(&c.duration, "duration", 5*time.Second, "how long each (operation, concurrency) cell runs")
+	flag.StringVar(&conc, "concurrency", "1,4,16", "comma-separated client concurrencies")
+	flag.StringVar(&c.ops, "ops", "", "comma-separated operation name prefixes to run (default: all)")
+	flag.BoolVar(&c.memory, "memory", false, "measure memory: register -targets targets with one policy each, then read the server's RSS")
+	flag.IntVar(&c.targets, "targets", 100000, "targets for -memory")
+	flag.Parse()
+	for _, s := range strings.Split(conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -concurrency %q", conc)
+		}
+		c.concurrency = append(c.concurrency, n)
+	}
+	ctx := context.Background()
+	endpoint, pid, stop := c.endpoint, 0, func() {}
+	if endpoint == "" {
+		var err error
+		endpoint, pid, stop, err = startServer(c.server, c.store)
+		if err != nil {
+			return err
+		}
+	}
+	defer stop()
+	client := newClient(endpoint)
+	if c.memory {
+		return memory(ctx, client, pid, c.targets)
+	}
+	return throughput(ctx, client, c, pid)
+}
+
+func newClient(endpoint string) *aas.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
+	return aas.New(aas.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(endpoint),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIABENCH", "secret", ""),
+		HTTPClient:       &http.Client{Transport: tr},
+		Retryer:          aws.NopRetryer{}, // a benchmark counts errors, it does not retry them
+	})
+}
+
+// startServer runs the binary with a fresh data directory and waits for its endpoint line.
+func startServer(bin, store string) (endpoint string, pid int, stop func(), err error) {
+	if bin == "" {
+		if bin, err = exec.LookPath("autoscaled"); err != nil {
+			return "", 0, nil, errors.New("give -server PATH (go build -o /tmp/autoscaled ./cmd/autoscaled) or -endpoint URL")
+		}
+	}
+	dir, err := os.MkdirTemp("", "autoscaled-bench-")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-level", "info", "--target-quota", "10000000"}
+	if store != "" {
+		args = append(args, "--store", store)
+	}
+	cmd := exec.Command(bin, args...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	found := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`endpoint=(http://[0-9.:]+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case ep := <-found:
+		return ep, cmd.Process.Pid, stop, nil
+	case <-time.After(30 * time.Second):
+		stop()
+		return "", 0, nil, errors.New("server did not report its endpoint within 30s (run with --log-level info)")
+	}
+}
+
+type op struct {
+	name string
+	// prepare runs once before a cell; call runs per request with a worker-unique sequence.
+	prepare func(ctx context.Context) error
+	call    func(ctx context.Context, seq int64) error
+}
+
+func throughput(ctx context.Context, c *aas.Client, cfg config, pid int) error {
+	var regSeq atomic.Int64
+	ops := []op{
+		{name: "RegisterScalableTarget", call: func(ctx context.Context, _ int64) error {
+			n := regSeq.Add(1)
+			_, err := c.RegisterScalableTarget(ctx, &aas.RegisterScalableTargetInput{
+				ServiceNamespace: types.ServiceNamespaceLambda, ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+				ResourceId: aws.String(fmt.Sprintf("function:bench%d:live", n)), MinCapacity: aws.Int32(0), MaxCapacity: aws.Int32(10),
+			})
+			return err
+		}},
+		{name: "DescribeScalableTargets(1 id)", call: func(ctx context.Context, seq int64) error {
+			n := seq%max(regSeq.Load(), 1) + 1
+			out, err := c.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{
+				ServiceNamespace: types.ServiceNamespaceLambda, ResourceIds: []string{fmt.Sprintf("function:bench%d:live", n)},
+				ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+			})
+			if err == nil && len(out.ScalableTargets) != 1 {
+				err = fmt.Errorf("describe found %d targets", len(out.ScalableTargets))
+			}
+			return err
+		}},
+		{name: "PutScalingPolicy(update)", call: func(ctx context.Context, seq int64) error {
+			n := seq%max(regSeq.Load(), 1) + 1
+			_, err := c.PutScalingPolicy(ctx, &aas.PutScalingPolicyInput{
+				PolicyName: aws.String("tt"), ServiceNamespace: types.ServiceNamespaceLambda,
+				ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency,
+				ResourceId:        aws.String(fmt.Sprintf("function:bench%d:live", n)), PolicyType: types.PolicyTypeTargetTrackingScaling,
+				TargetTrackingScalingPolicyConfiguration: &types.TargetTrackingScalingPolicyConfiguration{TargetValue: aws.Float64(0.7),
+					PredefinedMetricSpecification: &types.PredefinedMetricSpecification{PredefinedMetricType: types.MetricTypeLambdaProvisionedConcurrencyUtilization}},
+			})
+			return err
+		}},
+	}
+	fmt.Printf("%-30s %5s %10s %9s %9s %7s %16s\n", "operation", "conc", "req/s", "p50 ms", "p99 ms", "errors", "server µs CPU/req")
+	for _, o := range ops {
+		if !selected(cfg.ops, o.name) {
+			continue
+		}
+		if regSeq.Load() == 0 && o.name != ops[0].name { // later operations work on registered targets
+			for range 1000 {
+				if err := ops[0].call(ctx, 0); err != nil {
+					return fmt.Errorf("seed targets: %w", err)
+				}
+			}
+		}
+		for _, n := range cfg.concurrency {
+			cpu0 := cpuTime(pid)
+			r := cell(ctx, o, n, cfg.duration)
+			perReq := "-"
+			if pid != 0 && r.count > 0 {
+				perReq = fmt.Sprintf("%.0f", float64((cpuTime(pid)-cpu0).Microseconds())/float64(r.count))
+			}
+			fmt.Printf("%-30s %5d %10.0f %9.2f %9.2f %7d %16s\n", o.name, n, r.rate, ms(r.p50), ms(r.p99), r.errors, perReq)
+			if r.firstErr != nil {
+				fmt.Printf("    first error: %v\n", r.firstErr)
+			}
+		}
+	}
+	return nil
+}
+
+func selected(filter, name string) bool {
+	if filter == "" {
+		return true
+	}
+	for _, f := range strings.Split(filter, ",") {
+		if f = strings.TrimSpace(f); f != "" && strings.HasPrefix(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+type result struct {
+	count    int
+	rate     float64
+	p50, p99 time.Duration
+	errors   int
+	firstErr error
+}
+
+// cell runs o with n workers for d and summarises the latencies.
+func cell(ctx context.Context, o op, n int, d time.Duration) result {
+	var (
+		mu       sync.Mutex
+		lat      []time.Duration
+		errs     int
+		firstErr error
+		seq      atomic.Int64
+	)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				err := o.call(ctx, seq.Add(1))
+				local = append(local, time.Since(t0))
+				if err != nil {
+					mu.Lock()
+					errs++
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	return result{count: len(lat), rate: float64(len(lat)) / el.Seconds(), p50: q(0.50), p99: q(0.99), errors: errs, firstErr: firstErr}
+}
+
+// memory registers targets with one policy each at concurrency 16, then reports RSS.
+func memory(ctx context.Context, c *aas.Client, pid, targets int) error {
+	if pid == 0 {
+		return errors.New("-memory needs a server started by the bench (no -endpoint)")
+	}
+	fmt.Printf("server RSS before: %s\n", rss(pid))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, 16)
+	start := time.Now()
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(targets) {
+					return
+				}
+				rid := aws.String(fmt.Sprintf("function:mem%d:live", n))
+				if _, err := c.RegisterScalableTarget(ctx, &aas.RegisterScalableTargetInput{ServiceNamespace: types.ServiceNamespaceLambda,
+					ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency, ResourceId: rid, MinCapacity: aws.Int32(0), MaxCapacity: aws.Int32(10)}); err != nil {
+					errc <- err
+					return
+				}
+				if _, err := c.PutScalingPolicy(ctx, &aas.PutScalingPolicyInput{PolicyName: aws.String("tt"), ServiceNamespace: types.ServiceNamespaceLambda,
+					ScalableDimension: types.ScalableDimensionLambdaFunctionProvisionedConcurrency, ResourceId: rid, PolicyType: types.PolicyTypeTargetTrackingScaling,
+					TargetTrackingScalingPolicyConfiguration: &types.TargetTrackingScalingPolicyConfiguration{TargetValue: aws.Float64(0.7),
+						PredefinedMetricSpecification: &types.PredefinedMetricSpecification{PredefinedMetricType: types.MetricTypeLambdaProvisionedConcurrencyUtilization}}}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	fmt.Printf("registered %d targets with one policy each in %s\n", targets, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("server RSS after: %s\n", rss(pid))
+	return nil
+}
+
+// cpuTime is the user+system CPU time a process has used (0 when unknown).
+func cpuTime(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields after "(comm) "
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+func rss(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+			out = append(out, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,109 @@
+// Command autoscaled is a self-hostable AWS Application Auto Scaling service.
+//
+//	autoscaled serve [--listen 127.0.0.1:8686] [--data-dir DIR] [--store postgres://...]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // served only with --debug-addr
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/autoscaled/autoscaled/internal/server"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "autoscaled:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: autoscaled serve [flags]
+
+Serves the AWS Application Auto Scaling API on one HTTP endpoint.
+Flags of serve:
+`
+
+func run(args []string, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "serve" {
+		fmt.Fprint(stderr, usage)
+		fs, _ := serveFlags(stderr)
+		fs.PrintDefaults()
+		return errors.New("unknown or missing command")
+	}
+	fs, opts := serveFlags(stderr)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return serve(*opts, stderr)
+}
+
+type serveOptions struct {
+	listen, dataDir, store, logLevel string
+	targetQuota                      int
+	debugAddr                        string
+}
+
+func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
+	o := &serveOptions{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8686", "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir(), "directory of the embedded SQLite database")
+	fs.StringVar(&o.store, "store", "", "postgres://user@host/db URL to keep state in PostgreSQL instead of SQLite")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
+	fs.IntVar(&o.targetQuota, "target-quota", 0, "scalable targets allowed per resource type, account and region (0: AWS's defaults, 500 for most types)")
+	return fs, o
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".autoscaled")
+	}
+	return ".autoscaled"
+}
+
+func serve(o serveOptions, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota})
+	if err != nil {
+		return err
+	}
+	if o.debugAddr != "" {
+		go func() {
+			// http.DefaultServeMux carries the net/http/pprof handlers.
+			if err := http.ListenAndServe(o.debugAddr, nil); err != nil {
+				logger.Error("debug server stopped", "err", err)
+			}
+		}()
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("listen: %w", err)
+	}
+	where := "sqlite in " + o.dataDir
+	if o.store != "" {
+		where = "postgres"
+	}
+	logger.Info("autoscaled ready", "endpoint", "http://"+ln.Addr().String(), "store", where)
+	return srv.Serve(ctx, ln)
+}
