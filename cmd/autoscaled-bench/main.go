@@ -63,7 +63,16 @@ func run() error {
 	flag.StringVar(&c.ops, "ops", "", "comma-separated operation name prefixes to run (default: all)")
 	flag.BoolVar(&c.memory, "memory", false, "measure memory: register -targets targets with one policy each, then read the server's RSS")
 	flag.IntVar(&c.targets, "targets", 100000, "targets for -memory")
+	logPath := flag.String("server-log", "", "append the started server's log to this file")
 	flag.Parse()
+	if *logPath != "" {
+		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		serverLog = f
+	}
 	for _, s := range strings.Split(conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -101,6 +110,9 @@ func newClient(endpoint string) *aas.Client {
 }
 
 // startServer runs the binary with a fresh data directory and waits for its endpoint line.
+// serverLog receives the started server's log after its ready line.
+var serverLog io.Writer = io.Discard
+
 func startServer(bin, store string) (endpoint string, pid int, stop func(), err error) {
 	if bin == "" {
 		if bin, err = exec.LookPath("autoscaled"); err != nil {
@@ -135,7 +147,7 @@ func startServer(bin, store string) (endpoint string, pid int, stop func(), err 
 				break
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_, _ = io.Copy(serverLog, stderr)
 	}()
 	select {
 	case ep := <-found:
@@ -325,7 +337,33 @@ func memory(ctx context.Context, c *aas.Client, pid, targets int) error {
 		return err
 	}
 	fmt.Printf("registered %d targets with one policy each in %s\n", targets, time.Since(start).Round(time.Millisecond))
-	fmt.Printf("server RSS after: %s\n", rss(pid))
+	fmt.Printf("server RSS after registering: %s\n", rss(pid))
+	// Describe every target once, so that the read cache holds all of them.
+	next.Store(0)
+	errc = make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := next.Add(1); n <= int64(targets); n = next.Add(1) {
+				out, err := c.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceLambda,
+					ResourceIds: []string{fmt.Sprintf("function:mem%d:live", n)}})
+				if err == nil && len(out.ScalableTargets) != 1 {
+					err = fmt.Errorf("target %d: found %d", n, len(out.ScalableTargets))
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	fmt.Printf("server RSS after describing every target: %s\n", rss(pid))
 	return nil
 }
 

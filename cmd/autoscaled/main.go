@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/autoscaled/autoscaled/internal/server"
@@ -74,7 +75,21 @@ func defaultDataDir() string {
 	return ".autoscaled"
 }
 
+// tuneGC trades memory for CPU: the API allocates many short-lived objects, and on a small
+// machine the collector's share of the CPU decides throughput. GOGC and GOMEMLIMIT in the
+// environment win over these defaults; the soft memory limit keeps the larger GOGC from
+// letting the heap grow without bound.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(192 << 20)
+	}
+}
+
 func serve(o serveOptions, stderr io.Writer) error {
+	tuneGC()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
