@@ -101,11 +101,11 @@ func newClient(endpoint string) *aas.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
 	return aas.New(aas.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIABENCH", "secret", ""),
-		HTTPClient:       &http.Client{Transport: tr},
-		Retryer:          aws.NopRetryer{}, // a benchmark counts errors, it does not retry them
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIABENCH", "secret", ""),
+		HTTPClient:   &http.Client{Transport: tr},
+		Retryer:      aws.NopRetryer{}, // a benchmark counts errors, it does not retry them
 	})
 }
 
