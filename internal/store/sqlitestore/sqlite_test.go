@@ -11,7 +11,7 @@ import (
 	"github.com/autoscaled/autoscaled/internal/store/storetest"
 )
 
-func openAt(t *testing.T, path string) store.Store {
+func openAt(t testing.TB, path string) store.Store {
 	t.Helper()
 	st, err := sqlitestore.Open(context.Background(), path, nil)
 	if err != nil {
