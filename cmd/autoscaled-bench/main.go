@@ -94,7 +94,7 @@ func run() error {
 	if c.memory {
 		return memory(ctx, client, pid, c.targets)
 	}
-	return throughput(ctx, client, c, pid)
+	return throughput(ctx, client, endpoint, c, pid)
 }
 
 func newClient(endpoint string) *aas.Client {
@@ -165,7 +165,7 @@ type op struct {
 	call    func(ctx context.Context, seq int64) error
 }
 
-func throughput(ctx context.Context, c *aas.Client, cfg config, pid int) error {
+func throughput(ctx context.Context, c *aas.Client, endpoint string, cfg config, pid int) error {
 	var regSeq atomic.Int64
 	ops := []op{
 		{name: "RegisterScalableTarget", call: func(ctx context.Context, _ int64) error {
@@ -187,6 +187,14 @@ func throughput(ctx context.Context, c *aas.Client, cfg config, pid int) error {
 			}
 			return err
 		}},
+		// The same call without the SDK: a plain HTTP client posting a prebuilt request. It
+		// shows what the server sustains when the client costs little CPU (the SDK client
+		// needs about as much CPU per call as the server on this kind of machine).
+		{name: "DescribeScalableTargets(raw)", call: func(ctx context.Context, seq int64) error {
+			n := seq%max(regSeq.Load(), 1) + 1
+			return rawCall(ctx, endpoint, "DescribeScalableTargets", fmt.Sprintf(
+				`{"ServiceNamespace":"lambda","ResourceIds":["function:bench%d:live"],"ScalableDimension":"lambda:function:ProvisionedConcurrency"}`, n))
+		}},
 		{name: "PutScalingPolicy(update)", call: func(ctx context.Context, seq int64) error {
 			n := seq%max(regSeq.Load(), 1) + 1
 			_, err := c.PutScalingPolicy(ctx, &aas.PutScalingPolicyInput{
@@ -199,7 +207,7 @@ func throughput(ctx context.Context, c *aas.Client, cfg config, pid int) error {
 			return err
 		}},
 	}
-	fmt.Printf("%-30s %5s %10s %9s %9s %7s %16s\n", "operation", "conc", "req/s", "p50 ms", "p99 ms", "errors", "server µs CPU/req")
+	fmt.Printf("%-30s %5s %10s %9s %9s %7s %18s %18s\n", "operation", "conc", "req/s", "p50 ms", "p99 ms", "errors", "server µs CPU/req", "client µs CPU/req")
 	for _, o := range ops {
 		if !selected(cfg.ops, o.name) {
 			continue
@@ -212,17 +220,48 @@ func throughput(ctx context.Context, c *aas.Client, cfg config, pid int) error {
 			}
 		}
 		for _, n := range cfg.concurrency {
-			cpu0 := cpuTime(pid)
+			cpu0, self0 := cpuTime(pid), cpuTime(os.Getpid())
 			r := cell(ctx, o, n, cfg.duration)
-			perReq := "-"
-			if pid != 0 && r.count > 0 {
-				perReq = fmt.Sprintf("%.0f", float64((cpuTime(pid)-cpu0).Microseconds())/float64(r.count))
+			perReq, selfPerReq := "-", "-"
+			if r.count > 0 {
+				selfPerReq = fmt.Sprintf("%.0f", float64((cpuTime(os.Getpid())-self0).Microseconds())/float64(r.count))
+				if pid != 0 {
+					perReq = fmt.Sprintf("%.0f", float64((cpuTime(pid)-cpu0).Microseconds())/float64(r.count))
+				}
 			}
-			fmt.Printf("%-30s %5d %10.0f %9.2f %9.2f %7d %16s\n", o.name, n, r.rate, ms(r.p50), ms(r.p99), r.errors, perReq)
+			fmt.Printf("%-30s %5d %10.0f %9.2f %9.2f %7d %18s %18s\n", o.name, n, r.rate, ms(r.p50), ms(r.p99), r.errors, perReq, selfPerReq)
 			if r.firstErr != nil {
 				fmt.Printf("    first error: %v\n", r.firstErr)
 			}
 		}
+	}
+	return nil
+}
+
+var rawClient = &http.Client{Transport: func() http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
+	return tr
+}()}
+
+// rawCall posts one AWS JSON 1.1 call with a credential-scope header (the server does not
+// verify signatures yet) and checks for a 200.
+func rawCall(ctx context.Context, endpoint, op, body string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Amz-Target", "AnyScaleFrontendService."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIABENCH/20260101/us-east-1/application-autoscaling/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := rawClient.Do(req)
+	if err != nil {
+		return err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"ScalableTargetARN"`) {
+		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, b)
 	}
 	return nil
 }
