@@ -24,8 +24,8 @@ import (
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/smithy-go"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/autoscaled/autoscaled/internal/store/postgres/pgtest"
 	"github.com/autoscaled/autoscaled/internal/testserver"
 )
 
@@ -192,36 +192,7 @@ func TestKill9LosesNoAcknowledgedWriteSQLite(t *testing.T) {
 	checkAllPresent(t, p2.endpoint, acked)
 }
 
-// postgresDSN returns a DSN on a fresh schema, or skips (fails under CI) without PostgreSQL.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("AUTOSCALED_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required under CI: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable (%v); set AUTOSCALED_TEST_POSTGRES", err)
-	}
-	defer conn.Close(context.Background())
-	schema := fmt.Sprintf("e2e_%d_%d", time.Now().UnixNano(), rand.IntN(1000))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return base + "&search_path=" + schema
-}
+func postgresDSN(t *testing.T) string { return pgtest.FreshSchema(t) }
 
 func TestKill9LosesNoAcknowledgedWritePostgres(t *testing.T) {
 	dsn := postgresDSN(t)

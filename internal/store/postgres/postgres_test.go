@@ -2,49 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
-	"os"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/autoscaled/autoscaled/internal/store"
 	"github.com/autoscaled/autoscaled/internal/store/postgres"
+	"github.com/autoscaled/autoscaled/internal/store/postgres/pgtest"
 	"github.com/autoscaled/autoscaled/internal/store/storetest"
 )
 
-// freshSchema returns a DSN whose search_path is a new, empty schema dropped after the test.
-// Without PostgreSQL the test is skipped, except under CI (CI=true), where it fails.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("AUTOSCALED_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required under CI: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable (%v); set AUTOSCALED_TEST_POSTGRES", err)
-	}
-	defer conn.Close(context.Background())
-	schema := fmt.Sprintf("storetest_%d_%d", time.Now().UnixNano(), rand.IntN(1_000_000))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return base + "&search_path=" + schema
-}
+func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
 
 func openDSN(t *testing.T, dsn string) store.Store {
 	t.Helper()
