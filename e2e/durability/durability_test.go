@@ -71,6 +71,8 @@ func startProc(t *testing.T, args ...string) *proc {
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
+			} else if os.Getenv("AUTOSCALED_TEST_DEBUG") != "" {
+				fmt.Fprintln(os.Stderr, "server:", sc.Text())
 			}
 		}
 	}()
@@ -99,7 +101,7 @@ func waitHealthy(t *testing.T, endpoint string) {
 
 func client(endpoint string) *aas.Client {
 	return aas.New(aas.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", "")})
 }
 
 func rid(worker, i int) string { return fmt.Sprintf("function:w%d-n%d:live", worker, i) }

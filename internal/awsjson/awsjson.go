@@ -142,8 +142,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, reqID, op, &Error{Code: "UnknownOperationException", Message: "Unknown operation " + op, Status: http.StatusBadRequest})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
+	// Read one byte past the limit to tell "exactly the limit" from "too large".
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil || len(body) > MaxBodyBytes {
 		s.writeError(w, reqID, op, &Error{Code: "SerializationException", Message: "Request body could not be read or is larger than 1 MiB", Status: http.StatusBadRequest})
 		return
 	}
