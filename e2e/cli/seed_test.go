@@ -1,0 +1,143 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autoscaled/autoscaled/internal/testserver"
+)
+
+var allFalse = map[string]any{
+	"DynamicScalingInSuspended":  false,
+	"DynamicScalingOutSuspended": false,
+	"ScheduledScalingSuspended":  false,
+}
+
+// TestSeedWalkthrough runs the seed documents' three register-scalable-target commands as
+// users copy them and checks what the CLI prints, then what describe-scalable-targets shows.
+func TestSeedWalkthrough(t *testing.T) {
+	needAWS(t)
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c := newCLI(t, srv.URL)
+
+	arns := map[string]string{}
+	for _, tc := range []struct {
+		dim  string
+		args []string
+	}{
+		{lambdaDim, seedLambda},
+		{cacheNodeDim, seedNodeGroups},
+		{cacheReplDim, seedReplicas},
+	} {
+		arn := c.registerARN(tc.args...)
+		if !targetARNRe.MatchString(arn) {
+			t.Errorf("%s: ScalableTargetARN %q does not match %s", tc.dim, arn, targetARNRe)
+		}
+		for d, other := range arns {
+			if other == arn {
+				t.Errorf("%s and %s got the same ARN %s", d, tc.dim, arn)
+			}
+		}
+		arns[tc.dim] = arn
+	}
+
+	// Running a seed command again is an update of the same target: same ARN.
+	if again := c.registerARN(seedLambda...); again != arns[lambdaDim] {
+		t.Errorf("re-registering the lambda target returned %s, want the original %s", again, arns[lambdaDim])
+	}
+
+	got := c.describeTargets(cacheNS)
+	if len(got.ScalableTargets) != 2 || got.NextToken != "" {
+		t.Fatalf("describe-scalable-targets --service-namespace elasticache: %+v, want the two replication-group targets", got)
+	}
+	seen := map[string]bool{}
+	for _, st := range got.ScalableTargets {
+		seen[st.ScalableDimension] = true
+		want := scalableTarget{
+			ServiceNamespace: cacheNS, ResourceId: cacheRID, ScalableDimension: st.ScalableDimension,
+			MinCapacity: 1, MaxCapacity: 5, RoleARN: cacheRoleARN, CreationTime: st.CreationTime,
+			SuspendedState: allFalse, ScalableTargetARN: arns[st.ScalableDimension],
+		}
+		if !reflect.DeepEqual(st, want) {
+			t.Errorf("described target\n got %+v\nwant %+v", st, want)
+		}
+		if st.CreationTime < 1.7e9 || st.CreationTime > float64(time.Now().Add(time.Minute).Unix()) {
+			t.Errorf("%s: CreationTime %v is not a recent epoch number", st.ScalableDimension, st.CreationTime)
+		}
+	}
+	if !seen[cacheNodeDim] || !seen[cacheReplDim] {
+		t.Errorf("elasticache targets have dimensions %v, want NodeGroups and Replicas", seen)
+	}
+
+	got = c.describeTargets(lambdaNS)
+	if len(got.ScalableTargets) != 1 {
+		t.Fatalf("describe-scalable-targets --service-namespace lambda: %+v, want one target", got)
+	}
+	st := got.ScalableTargets[0]
+	if !strings.HasSuffix(st.RoleARN, "lambda.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency") ||
+		st.RoleARN != lambdaRoleARN {
+		t.Errorf("lambda RoleARN = %q, want %q", st.RoleARN, lambdaRoleARN)
+	}
+	if st.ResourceId != lambdaRID || st.ScalableDimension != lambdaDim || st.MinCapacity != 0 || st.MaxCapacity != 100 ||
+		st.ScalableTargetARN != arns[lambdaDim] || !reflect.DeepEqual(st.SuspendedState, allFalse) {
+		t.Errorf("lambda target %+v", st)
+	}
+
+	// Filters the CLI user reaches for next: by resource id and dimension.
+	got = c.describeTargets(cacheNS, "--resource-ids", cacheRID, "--scalable-dimension", cacheReplDim)
+	if len(got.ScalableTargets) != 1 || got.ScalableTargets[0].ScalableTargetARN != arns[cacheReplDim] {
+		t.Errorf("describe with --resource-ids and --scalable-dimension Replicas: %+v", got)
+	}
+}
+
+// TestSeedWalkthroughScript runs seed-walkthrough.sh (which a README points at) against a
+// fresh server: it must exit 0 and print the three ARNs and the described targets.
+func TestSeedWalkthroughScript(t *testing.T) {
+	needAWS(t)
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	script, err := filepath.Abs("seed-walkthrough.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
+	cmd.Env = cliEnv(defaultAccessKey)
+	cmd.Dir = t.TempDir()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("seed-walkthrough.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
+	}
+	arnLine := regexp.MustCompile(`"ScalableTargetARN": "(arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/[a-z0-9]{36})"`)
+	distinct := map[string]bool{}
+	for _, m := range arnLine.FindAllStringSubmatch(out.String(), -1) {
+		distinct[m[1]] = true
+	}
+	// Three from the registrations; the describes repeat them.
+	if len(distinct) != 3 {
+		t.Errorf("the script printed %d distinct target ARNs, want 3:\n%s", len(distinct), out.String())
+	}
+	for _, want := range []string{cacheRoleARN, lambdaRoleARN, `"ScalableDimension": "elasticache:replication-group:Replicas"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the script's output lacks %s:\n%s", want, out.String())
+		}
+	}
+	// And the server holds what the script registered.
+	c := newCLI(t, srv.URL)
+	if n := len(c.describeTargets(cacheNS).ScalableTargets); n != 2 {
+		t.Errorf("%d elasticache targets after the script, want 2", n)
+	}
+	if n := len(c.describeTargets(lambdaNS).ScalableTargets); n != 1 {
+		t.Errorf("%d lambda targets after the script, want 1", n)
+	}
+}
