@@ -21,7 +21,7 @@ import (
 	"github.com/autoscaled/autoscaled/internal/store/memstore"
 	"github.com/autoscaled/autoscaled/internal/store/postgres"
 	"github.com/autoscaled/autoscaled/internal/store/readcache"
-	"github.com/autoscaled/autoscaled/internal/store/sqlitestore"
+	"github.com/autoscaled/autoscaled/internal/store/sqlite"
 )
 
 // Config is the parsed configuration of a server.
@@ -64,7 +64,7 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, "autoscaled.db"), cfg.Logger)
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "autoscaled.db"), cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}

@@ -1,21 +1,31 @@
 // Package postgres is the store for several autoscaled nodes sharing one PostgreSQL
-// database. Each Update is one READ COMMITTED transaction; reads of a target inside it take
-// the row lock (SELECT ... FOR UPDATE), so read-modify-write of a target and its policies and
-// scheduled actions is serialized across nodes. Racing inserts of one key end in a unique
-// violation (store.ErrExists), serialization failures and deadlocks in store.ErrConflict.
+// database (pgx, pgxpool). The layout is the SQLite store's (see schema.go): a column per
+// field, JSON text for policy configurations, alarms, tags and not-scaled reasons, times as
+// unix microseconds.
 //
-// Tables keep the key columns they are queried by and the object itself as JSON text, the
-// same layout as the SQLite store.
+// Each Update is one READ COMMITTED transaction. Tx.GetTarget and Tx.GetTargetByID take the
+// target's row lock (SELECT ... FOR UPDATE) and Tx.CountTargets the lock of the count it
+// reads, so read-modify-write of a target (and of its policies and scheduled actions, which
+// the API always reaches through their target) and the quota check are serialized across
+// nodes. A racing insert of a taken key waits for the other transaction and then reports
+// store.ErrExists; serialization failures and deadlocks are reported as store.ErrConflict.
+//
+// A statement error other than a taken key or a missing row aborts the PostgreSQL
+// transaction: the Update function should return the error, as Update then fails anyway.
+//
+// The schema is the first one of the connection's search_path: add search_path=<schema> to
+// the DSN to use another than public (it must exist). Nodes starting together migrate one
+// at a time (pg_advisory_xact_lock).
 package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,87 +36,43 @@ import (
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
-const schema = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
-CREATE TABLE IF NOT EXISTS targets (
-	seq BIGSERIAL PRIMARY KEY,
-	account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
-	resource_id TEXT NOT NULL, dimension TEXT NOT NULL, id TEXT NOT NULL, rtype TEXT NOT NULL,
-	data TEXT NOT NULL,
-	UNIQUE (account, region, namespace, resource_id, dimension)
-);
-CREATE INDEX IF NOT EXISTS targets_by_id ON targets (account, region, id);
-CREATE INDEX IF NOT EXISTS targets_by_ns ON targets (account, region, namespace, seq);
-CREATE TABLE IF NOT EXISTS target_counts (
-	account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, rtype TEXT NOT NULL,
-	n BIGINT NOT NULL, PRIMARY KEY (account, region, namespace, rtype)
-);
-CREATE TABLE IF NOT EXISTS policies (
-	seq BIGSERIAL PRIMARY KEY,
-	account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
-	resource_id TEXT NOT NULL, dimension TEXT NOT NULL, name TEXT NOT NULL,
-	data TEXT NOT NULL,
-	UNIQUE (account, region, namespace, resource_id, dimension, name)
-);
-CREATE INDEX IF NOT EXISTS policies_by_ns ON policies (account, region, namespace, seq);
-CREATE TABLE IF NOT EXISTS scheduled_actions (
-	seq BIGSERIAL PRIMARY KEY,
-	account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
-	resource_id TEXT NOT NULL, dimension TEXT NOT NULL, name TEXT NOT NULL,
-	data TEXT NOT NULL,
-	UNIQUE (account, region, namespace, resource_id, dimension, name)
-);
-CREATE INDEX IF NOT EXISTS scheduled_actions_by_ns ON scheduled_actions (account, region, namespace, seq);
-CREATE TABLE IF NOT EXISTS activities (
-	seq BIGSERIAL PRIMARY KEY,
-	account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
-	resource_id TEXT NOT NULL, dimension TEXT NOT NULL, not_scaled BOOLEAN NOT NULL,
-	start_us BIGINT NOT NULL, data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS activities_by_ns ON activities (account, region, namespace, seq);
-CREATE INDEX IF NOT EXISTS activities_by_start ON activities (start_us);
-`
+// minConns is the pool size unless the DSN sets pool_max_conns: enough for 16 concurrent
+// Updates plus reads.
+const minConns = 20
 
-// Store is the PostgreSQL store.
+// Store is the PostgreSQL store. It is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 }
 
-// Open connects to dsn (a postgres:// URL; a search_path parameter selects a schema) and
-// creates the tables if needed.
+// Open connects to dsn (a postgres:// URL or key=value string; search_path selects the
+// schema, pool_max_conns the pool size) and creates or migrates the schema. logger may be
+// nil.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse postgres dsn: %w", err)
+		return nil, fmt.Errorf("postgres store: parse dsn: %w", err)
 	}
-	if cfg.MaxConns < 16 {
-		cfg.MaxConns = 16
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, minConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connect to postgres: %w", err)
+		return nil, fmt.Errorf("postgres store: connect: %w", err)
 	}
 	s := &Store{pool: pool, log: logger}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		// Nodes starting together create the schema one at a time.
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7425110001)"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, schema)
-		return err
-	})
-	if err != nil {
+	if err := s.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("create postgres schema: %w", err)
+		return nil, fmt.Errorf("postgres store: schema: %w", err)
 	}
 	return s, nil
 }
 
-// Close closes the pool.
+// Close closes the pool, waiting for the connections in use.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
@@ -120,89 +86,131 @@ func mapErr(err error, what string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "23505":
+		case "23505": // unique_violation
 			return fmt.Errorf("%s: %w", what, store.ErrExists)
-		case "40001", "40P01":
+		case "23503": // foreign_key_violation: the target is gone
+			return fmt.Errorf("%s: the target does not exist: %w", what, store.ErrNotFound)
+		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return fmt.Errorf("%s: %w (%s)", what, store.ErrConflict, pe.Message)
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// Update implements store.Store.
+// Update implements store.Store. A caller whose ctx is done before the transaction began
+// gets ctx.Err() and fn does not run. Statements inside fn observe ctx; COMMIT does not (a
+// commit is never abandoned halfway by the caller).
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) (err error) {
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return mapErr(err, "begin")
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("postgres store: update panicked: %v", p)
-		}
-		if err != nil {
-			_ = ptx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	if err = fn(&tx{ctx: ctx, tx: ptx}); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return mapErr(ptx.Commit(ctx), "commit")
+	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return mapErr(err, "postgres store: begin")
+	}
+	t := &tx{ctx: ctx, tx: ptx}
+	defer func() {
+		t.finished.Store(true)
+		if p := recover(); p != nil {
+			s.log.Error("postgres store: Update function panicked", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("postgres store: Update function panicked: %v", p)
+		}
+		if err != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = ptx.Rollback(rctx)
+		}
+	}()
+	if err = fn(t); err != nil {
+		return err
+	}
+	return mapErr(ptx.Commit(context.WithoutCancel(ctx)), "postgres store: commit")
 }
 
-// Meta implements store.Store.
+// Meta implements store.Store: INSERT ... ON CONFLICT DO NOTHING, then read back, so that
+// nodes racing on a first call all return the one value stored. create may run on several
+// of them; only one result is kept.
 func (s *Store) Meta(ctx context.Context, key string, create func() ([]byte, error)) ([]byte, error) {
+	const get = `SELECT value FROM meta WHERE owner = $1 AND key = $2`
 	var v []byte
-	err := s.pool.QueryRow(ctx, "SELECT value FROM meta WHERE key = $1", key).Scan(&v)
+	err := s.pool.QueryRow(ctx, get, metaApp, key).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, mapErr(err, "read meta "+key)
+		return nil, mapErr(err, "postgres store: meta "+key)
 	}
 	nv, err := create()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres store: meta %s: %w", key, err)
 	}
-	if _, err := s.pool.Exec(ctx, "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", key, nv); err != nil {
-		return nil, mapErr(err, "write meta "+key)
+	if nv == nil {
+		nv = []byte{}
 	}
-	err = s.pool.QueryRow(ctx, "SELECT value FROM meta WHERE key = $1", key).Scan(&v)
-	return v, mapErr(err, "read meta "+key)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO meta (owner, key, value) VALUES ($1, $2, $3) ON CONFLICT (owner, key) DO NOTHING`, metaApp, key, nv); err != nil {
+		return nil, mapErr(err, "postgres store: meta "+key)
+	}
+	err = s.pool.QueryRow(ctx, get, metaApp, key).Scan(&v)
+	return v, mapErr(err, "postgres store: meta "+key)
 }
 
-// querier is a pool or a transaction.
+// querier is the pool or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-func list[T any](ctx context.Context, q querier, setSeq func(*T, int64), sql string, args ...any) ([]*T, error) {
+func list[T any](ctx context.Context, q querier, scan pgx.RowToFunc[*T], sql string, args ...any) ([]*T, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*T
-	for rows.Next() {
-		var seq int64
-		var data string
-		if err := rows.Scan(&seq, &data); err != nil {
-			return nil, err
-		}
-		v := new(T)
-		if err := json.Unmarshal([]byte(data), v); err != nil {
-			return nil, fmt.Errorf("decode stored %T: %w", v, err)
-		}
-		setSeq(v, seq)
-		out = append(out, v)
+	out, err := pgx.CollectRows(rows, scan)
+	if len(out) == 0 {
+		out = nil
 	}
-	return out, rows.Err()
+	return out, err
 }
 
-func setTargetSeq(t *autoscaling.ScalableTarget, seq int64)    { t.Seq = seq }
-func setPolicySeq(p *autoscaling.ScalingPolicy, seq int64)     { p.Seq = seq }
-func setActionSeq(a *autoscaling.ScheduledAction, seq int64)   { a.Seq = seq }
-func setActivitySeq(a *autoscaling.ScalingActivity, seq int64) { a.Seq = seq }
+const keyWhere = `account = $1 AND region = $2 AND namespace = $3 AND resource_id = $4 AND dimension = $5`
+
+func keyArgs(scope autoscaling.Scope, k autoscaling.TargetKey, more ...any) []any {
+	return append([]any{scope.Account, scope.Region, k.Namespace, k.ResourceID, k.Dimension}, more...)
+}
+
+func getTarget(ctx context.Context, q querier, scope autoscaling.Scope, key autoscaling.TargetKey, lock string) (*autoscaling.ScalableTarget, error) {
+	ts, err := list(ctx, q, scanTarget, `SELECT `+targetCols+` FROM targets WHERE `+keyWhere+lock, keyArgs(scope, key)...)
+	if err != nil {
+		return nil, mapErr(err, "get target "+key.ResourceID+" "+key.Dimension)
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("target %s %s: %w", key.ResourceID, key.Dimension, store.ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+func getTargetByID(ctx context.Context, q querier, scope autoscaling.Scope, id, lock string) (*autoscaling.ScalableTarget, error) {
+	ts, err := list(ctx, q, scanTarget, `SELECT `+targetCols+` FROM targets WHERE account = $1 AND region = $2 AND id = $3`+lock, scope.Account, scope.Region, id)
+	if err != nil {
+		return nil, mapErr(err, "get target id "+id)
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("target id %s: %w", id, store.ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+// GetTarget implements store.Store.
+func (s *Store) GetTarget(ctx context.Context, scope autoscaling.Scope, key autoscaling.TargetKey) (*autoscaling.ScalableTarget, error) {
+	return getTarget(ctx, s.pool, scope, key, "")
+}
+
+// GetTargetByID implements store.Store.
+func (s *Store) GetTargetByID(ctx context.Context, scope autoscaling.Scope, id string) (*autoscaling.ScalableTarget, error) {
+	return getTargetByID(ctx, s.pool, scope, id, "")
+}
 
 // filter builds a WHERE clause with numbered parameters.
 type filter struct {
@@ -231,59 +239,12 @@ func (f *filter) in(col string, vs []string) {
 	}
 }
 
-func (f *filter) sql() string { return strings.Join(f.where, " AND ") }
-
-func limitSQL(n int) string {
-	if n <= 0 {
-		return ""
+func (f *filter) sql(selectFrom, order string, limit int) (string, []any) {
+	q := selectFrom + " WHERE " + strings.Join(f.where, " AND ") + " ORDER BY " + order
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	return fmt.Sprintf(" LIMIT %d", n)
-}
-
-func encode(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode %T: %w", v, err)
-	}
-	return string(b), nil
-}
-
-const keyWhere = `account = $1 AND region = $2 AND namespace = $3 AND resource_id = $4 AND dimension = $5`
-
-func keyArgs(scope autoscaling.Scope, k autoscaling.TargetKey, more ...any) []any {
-	return append([]any{scope.Account, scope.Region, k.Namespace, k.ResourceID, k.Dimension}, more...)
-}
-
-func getTarget(ctx context.Context, q querier, scope autoscaling.Scope, key autoscaling.TargetKey, lock string) (*autoscaling.ScalableTarget, error) {
-	ts, err := list(ctx, q, setTargetSeq, `SELECT seq, data FROM targets WHERE `+keyWhere+lock, keyArgs(scope, key)...)
-	if err != nil {
-		return nil, mapErr(err, "get target "+key.ResourceID)
-	}
-	if len(ts) == 0 {
-		return nil, fmt.Errorf("target %s %s: %w", key.ResourceID, key.Dimension, store.ErrNotFound)
-	}
-	return ts[0], nil
-}
-
-func getTargetByID(ctx context.Context, q querier, scope autoscaling.Scope, id, lock string) (*autoscaling.ScalableTarget, error) {
-	ts, err := list(ctx, q, setTargetSeq, `SELECT seq, data FROM targets WHERE account = $1 AND region = $2 AND id = $3`+lock, scope.Account, scope.Region, id)
-	if err != nil {
-		return nil, mapErr(err, "get target "+id)
-	}
-	if len(ts) == 0 {
-		return nil, fmt.Errorf("target id %s: %w", id, store.ErrNotFound)
-	}
-	return ts[0], nil
-}
-
-// GetTarget implements store.Store.
-func (s *Store) GetTarget(ctx context.Context, scope autoscaling.Scope, key autoscaling.TargetKey) (*autoscaling.ScalableTarget, error) {
-	return getTarget(ctx, s.pool, scope, key, "")
-}
-
-// GetTargetByID implements store.Store.
-func (s *Store) GetTargetByID(ctx context.Context, scope autoscaling.Scope, id string) (*autoscaling.ScalableTarget, error) {
-	return getTargetByID(ctx, s.pool, scope, id, "")
+	return q, f.args
 }
 
 // ListTargets implements store.Store.
@@ -293,7 +254,8 @@ func (s *Store) ListTargets(ctx context.Context, scope autoscaling.Scope, q stor
 	f.eq("dimension", q.Dimension)
 	f.in("resource_id", q.ResourceIDs)
 	f.add("seq > ?", q.AfterSeq)
-	out, err := list(ctx, s.pool, setTargetSeq, "SELECT seq, data FROM targets WHERE "+f.sql()+" ORDER BY seq"+limitSQL(q.Limit), f.args...)
+	text, args := f.sql("SELECT "+targetCols+" FROM targets", "seq", q.Limit)
+	out, err := list(ctx, s.pool, scanTarget, text, args...)
 	return out, mapErr(err, "list targets")
 }
 
@@ -305,7 +267,8 @@ func (s *Store) ListPolicies(ctx context.Context, scope autoscaling.Scope, q sto
 	f.eq("dimension", q.Dimension)
 	f.in("name", q.PolicyNames)
 	f.add("seq > ?", q.AfterSeq)
-	out, err := list(ctx, s.pool, setPolicySeq, "SELECT seq, data FROM policies WHERE "+f.sql()+" ORDER BY seq"+limitSQL(q.Limit), f.args...)
+	text, args := f.sql("SELECT "+policyCols+" FROM policies", "seq", q.Limit)
+	out, err := list(ctx, s.pool, scanPolicy, text, args...)
 	return out, mapErr(err, "list policies")
 }
 
@@ -317,7 +280,8 @@ func (s *Store) ListScheduledActions(ctx context.Context, scope autoscaling.Scop
 	f.eq("dimension", q.Dimension)
 	f.in("name", q.ActionNames)
 	f.add("seq > ?", q.AfterSeq)
-	out, err := list(ctx, s.pool, setActionSeq, "SELECT seq, data FROM scheduled_actions WHERE "+f.sql()+" ORDER BY seq"+limitSQL(q.Limit), f.args...)
+	text, args := f.sql("SELECT "+actionCols+" FROM scheduled_actions", "seq", q.Limit)
+	out, err := list(ctx, s.pool, scanAction, text, args...)
 	return out, mapErr(err, "list scheduled actions")
 }
 
@@ -328,87 +292,111 @@ func (s *Store) ListActivities(ctx context.Context, scope autoscaling.Scope, q s
 	f.eq("resource_id", q.ResourceID)
 	f.eq("dimension", q.Dimension)
 	if !q.IncludeNotScaled {
-		f.where = append(f.where, "NOT not_scaled")
+		f.where = append(f.where, "not_scaled_reasons IS NULL")
 	}
 	if q.BeforeSeq > 0 {
 		f.add("seq < ?", q.BeforeSeq)
 	}
-	out, err := list(ctx, s.pool, setActivitySeq, "SELECT seq, data FROM activities WHERE "+f.sql()+" ORDER BY seq DESC"+limitSQL(q.Limit), f.args...)
+	text, args := f.sql("SELECT "+activityCols+" FROM activities", "seq DESC", q.Limit)
+	out, err := list(ctx, s.pool, scanActivity, text, args...)
 	return out, mapErr(err, "list activities")
 }
 
+// errTxDone is returned by a Tx used after its Update function returned.
+var errTxDone = errors.New("postgres store: Tx used after its Update function returned")
+
 // tx is the store.Tx of one Update.
 type tx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx      context.Context
+	tx       pgx.Tx
+	finished atomic.Bool
+}
+
+func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if t.finished.Load() {
+		return nil, errTxDone
+	}
+	return t.tx.Query(ctx, sql, args...)
+}
+
+func (t *tx) exec(sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.finished.Load() {
+		return pgconn.CommandTag{}, errTxDone
+	}
+	return t.tx.Exec(t.ctx, sql, args...)
+}
+
+// insert runs an INSERT ... RETURNING seq; ok is false if it inserted nothing (ON CONFLICT
+// DO NOTHING).
+func (t *tx) insert(sql string, args ...any) (seq int64, ok bool, err error) {
+	if t.finished.Load() {
+		return 0, false, errTxDone
+	}
+	err = t.tx.QueryRow(t.ctx, sql, args...).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return seq, err == nil, err
 }
 
 func (t *tx) GetTarget(scope autoscaling.Scope, key autoscaling.TargetKey) (*autoscaling.ScalableTarget, error) {
-	return getTarget(t.ctx, t.tx, scope, key, " FOR UPDATE")
+	return getTarget(t.ctx, t, scope, key, " FOR UPDATE")
 }
 
 func (t *tx) GetTargetByID(scope autoscaling.Scope, id string) (*autoscaling.ScalableTarget, error) {
-	return getTargetByID(t.ctx, t.tx, scope, id, " FOR UPDATE")
+	return getTargetByID(t.ctx, t, scope, id, " FOR UPDATE")
 }
 
-func rtype(k autoscaling.TargetKey) string {
-	d, _ := autoscaling.Dimension(k.Dimension)
-	return d.ResourceType
-}
-
-// CountTargets locks the counter rows it reads, so concurrent registrations of one resource
-// type in one account are serialized and the quota holds across nodes.
+// CountTargets locks the count rows it reads (creating the one of the resource type if
+// needed), so that concurrent registrations of one resource type in one account and region
+// are serialized and the quota holds across nodes.
 func (t *tx) CountTargets(scope autoscaling.Scope, namespace, resourceType string) (int, error) {
-	if resourceType != "" {
-		if _, err := t.tx.Exec(t.ctx, `INSERT INTO target_counts (account, region, namespace, rtype, n) VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING`,
-			scope.Account, scope.Region, namespace, resourceType); err != nil {
-			return 0, mapErr(err, "count targets")
-		}
+	if _, err := t.exec(`INSERT INTO target_counts (account, region, namespace, resource_type, n) VALUES ($1, $2, $3, $4, 0)
+		ON CONFLICT DO NOTHING`, scope.Account, scope.Region, namespace, resourceType); err != nil {
+		return 0, mapErr(err, "count targets")
 	}
 	q := `SELECT n FROM target_counts WHERE account = $1 AND region = $2 AND namespace = $3`
 	args := []any{scope.Account, scope.Region, namespace}
 	if resourceType != "" {
-		q += ` AND rtype = $4`
+		q += ` AND resource_type = $4`
 		args = append(args, resourceType)
 	}
-	rows, err := t.tx.Query(t.ctx, q+` FOR UPDATE`, args...)
+	rows, err := t.Query(t.ctx, q+` ORDER BY resource_type FOR UPDATE`, args...)
 	if err != nil {
 		return 0, mapErr(err, "count targets")
 	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			return 0, err
-		}
+	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, mapErr(err, "count targets")
+	}
+	var total int64
+	for _, n := range ns {
 		total += n
 	}
-	return total, mapErr(rows.Err(), "count targets")
+	return int(total), nil
 }
 
-func (t *tx) count(scope autoscaling.Scope, k autoscaling.TargetKey, delta int) error {
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO target_counts (account, region, namespace, rtype, n) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (account, region, namespace, rtype) DO UPDATE SET n = target_counts.n + excluded.n`,
-		scope.Account, scope.Region, k.Namespace, rtype(k), delta)
-	return mapErr(err, "count targets")
-}
+const sqlAddCount = `INSERT INTO target_counts (account, region, namespace, resource_type, n) VALUES ($1, $2, $3, $4, $5)
+	ON CONFLICT (account, region, namespace, resource_type) DO UPDATE SET n = target_counts.n + excluded.n`
 
 func (t *tx) InsertTarget(tg *autoscaling.ScalableTarget) error {
-	data, err := encode(tg)
+	what := "insert target " + tg.ResourceID + " " + tg.Dimension
+	args, err := insertTargetArgs(tg)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	// A savepoint keeps the transaction usable after a unique violation.
-	err = pgx.BeginFunc(t.ctx, t.tx, func(sp pgx.Tx) error {
-		return sp.QueryRow(t.ctx, `INSERT INTO targets (account, region, namespace, resource_id, dimension, id, rtype, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
-			keyArgs(tg.Scope, tg.TargetKey, tg.ID, rtype(tg.TargetKey), data)...).Scan(&tg.Seq)
-	})
-	if err != nil {
-		return mapErr(err, "insert target "+tg.ResourceID)
+	seq, ok, err := t.insert(sqlInsertTarget, args...)
+	switch {
+	case err != nil:
+		return mapErr(err, what)
+	case !ok:
+		return fmt.Errorf("%s: %w", what, store.ErrExists)
 	}
-	return t.count(tg.Scope, tg.TargetKey, 1)
+	if _, err := t.exec(sqlAddCount, tg.Account, tg.Region, tg.Namespace, resourceType(tg.TargetKey), 1); err != nil {
+		return mapErr(err, what+": count")
+	}
+	tg.Seq = seq
+	return nil
 }
 
 func affected(tag pgconn.CommandTag, err error, what string) error {
@@ -422,98 +410,137 @@ func affected(tag pgconn.CommandTag, err error, what string) error {
 }
 
 func (t *tx) UpdateTarget(tg *autoscaling.ScalableTarget) error {
-	data, err := encode(tg)
+	what := "update target " + tg.ResourceID + " " + tg.Dimension
+	args, err := updateTargetArgs(tg)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	tag, err := t.tx.Exec(t.ctx, `UPDATE targets SET data = $6 WHERE `+keyWhere, keyArgs(tg.Scope, tg.TargetKey, data)...)
-	return affected(tag, err, "update target "+tg.ResourceID)
+	tag, err := t.exec(sqlUpdateTarget, args...)
+	return affected(tag, err, what)
 }
 
+// DeleteTarget deletes the target; the foreign keys (ON DELETE CASCADE) delete its policies
+// and scheduled actions.
 func (t *tx) DeleteTarget(scope autoscaling.Scope, key autoscaling.TargetKey) error {
-	tag, err := t.tx.Exec(t.ctx, `DELETE FROM targets WHERE `+keyWhere, keyArgs(scope, key)...)
-	if err := affected(tag, err, "delete target "+key.ResourceID); err != nil {
-		return err
+	what := "delete target " + key.ResourceID + " " + key.Dimension
+	rows, err := t.Query(t.ctx, `DELETE FROM targets WHERE `+keyWhere+` RETURNING resource_type`, keyArgs(scope, key)...)
+	if err != nil {
+		return mapErr(err, what)
 	}
-	for _, table := range []string{"policies", "scheduled_actions"} {
-		if _, err := t.tx.Exec(t.ctx, `DELETE FROM `+table+` WHERE `+keyWhere, keyArgs(scope, key)...); err != nil {
-			return mapErr(err, "delete "+table+" of "+key.ResourceID)
-		}
+	types, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return mapErr(err, what)
 	}
-	return t.count(scope, key, -1)
-}
-
-func sortBySeq[T any](v []*T, seq func(*T) int64) []*T {
-	slices.SortFunc(v, func(a, b *T) int { return int(seq(a) - seq(b)) })
-	return v
+	if len(types) == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if _, err := t.exec(sqlAddCount, scope.Account, scope.Region, key.Namespace, types[0], -1); err != nil {
+		return mapErr(err, what+": count")
+	}
+	return nil
 }
 
 func (t *tx) Policies(scope autoscaling.Scope, key autoscaling.TargetKey) ([]*autoscaling.ScalingPolicy, error) {
-	out, err := list(t.ctx, t.tx, setPolicySeq, `SELECT seq, data FROM policies WHERE `+keyWhere, keyArgs(scope, key)...)
-	return sortBySeq(out, func(p *autoscaling.ScalingPolicy) int64 { return p.Seq }), mapErr(err, "policies of "+key.ResourceID)
+	out, err := list(t.ctx, t, scanPolicy, `SELECT `+policyCols+` FROM policies WHERE `+keyWhere+` ORDER BY seq`, keyArgs(scope, key)...)
+	return out, mapErr(err, "policies of "+key.ResourceID)
 }
 
-// putChild inserts or replaces a row of policies or scheduled_actions.
-func (t *tx) putChild(table string, scope autoscaling.Scope, k autoscaling.TargetKey, name string, seq *int64, v any) error {
-	data, err := encode(v)
-	if err != nil {
-		return err
-	}
-	if *seq != 0 {
-		tag, err := t.tx.Exec(t.ctx, `UPDATE `+table+` SET data = $1 WHERE seq = $2`, data, *seq)
-		return affected(tag, err, "update "+table+" "+name)
-	}
-	err = pgx.BeginFunc(t.ctx, t.tx, func(sp pgx.Tx) error {
-		return sp.QueryRow(t.ctx, `INSERT INTO `+table+` (account, region, namespace, resource_id, dimension, name, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`, keyArgs(scope, k, name, data)...).Scan(seq)
-	})
-	return mapErr(err, "insert "+table+" "+name)
-}
-
+// PutPolicy inserts (Seq == 0) or replaces the policy of the same target and name. The
+// target must exist (else ErrNotFound, and the transaction is aborted).
 func (t *tx) PutPolicy(p *autoscaling.ScalingPolicy) error {
-	return t.putChild("policies", p.Scope, p.TargetKey, p.Name, &p.Seq, p)
+	if p.Seq != 0 {
+		what := "replace policy " + p.Name
+		args, err := updatePolicyArgs(p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		tag, err := t.exec(sqlUpdatePolicy, args...)
+		return affected(tag, err, what)
+	}
+	what := "insert policy " + p.Name
+	args, err := insertPolicyArgs(p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	seq, ok, err := t.insert(sqlInsertPolicy, args...)
+	switch {
+	case err != nil:
+		return mapErr(err, what)
+	case !ok:
+		return fmt.Errorf("%s: %w", what, store.ErrExists)
+	}
+	p.Seq = seq
+	return nil
 }
 
 func (t *tx) DeletePolicy(scope autoscaling.Scope, key autoscaling.TargetKey, name string) error {
-	tag, err := t.tx.Exec(t.ctx, `DELETE FROM policies WHERE `+keyWhere+` AND name = $6`, keyArgs(scope, key, name)...)
+	tag, err := t.exec(`DELETE FROM policies WHERE `+keyWhere+` AND name = $6`, keyArgs(scope, key, name)...)
 	return affected(tag, err, "delete policy "+name)
 }
 
 func (t *tx) ScheduledActions(scope autoscaling.Scope, key autoscaling.TargetKey) ([]*autoscaling.ScheduledAction, error) {
-	out, err := list(t.ctx, t.tx, setActionSeq, `SELECT seq, data FROM scheduled_actions WHERE `+keyWhere, keyArgs(scope, key)...)
-	return sortBySeq(out, func(a *autoscaling.ScheduledAction) int64 { return a.Seq }), mapErr(err, "scheduled actions of "+key.ResourceID)
+	out, err := list(t.ctx, t, scanAction, `SELECT `+actionCols+` FROM scheduled_actions WHERE `+keyWhere+` ORDER BY seq`, keyArgs(scope, key)...)
+	return out, mapErr(err, "scheduled actions of "+key.ResourceID)
 }
 
+// PutScheduledAction inserts (Seq == 0) or replaces the scheduled action of the same target
+// and name. The target must exist (else ErrNotFound, and the transaction is aborted).
 func (t *tx) PutScheduledAction(a *autoscaling.ScheduledAction) error {
-	return t.putChild("scheduled_actions", a.Scope, a.TargetKey, a.Name, &a.Seq, a)
+	if a.Seq != 0 {
+		tag, err := t.exec(sqlUpdateAction, updateActionArgs(a)...)
+		return affected(tag, err, "replace scheduled action "+a.Name)
+	}
+	what := "insert scheduled action " + a.Name
+	seq, ok, err := t.insert(sqlInsertAction, insertActionArgs(a)...)
+	switch {
+	case err != nil:
+		return mapErr(err, what)
+	case !ok:
+		return fmt.Errorf("%s: %w", what, store.ErrExists)
+	}
+	a.Seq = seq
+	return nil
 }
 
 func (t *tx) DeleteScheduledAction(scope autoscaling.Scope, key autoscaling.TargetKey, name string) error {
-	tag, err := t.tx.Exec(t.ctx, `DELETE FROM scheduled_actions WHERE `+keyWhere+` AND name = $6`, keyArgs(scope, key, name)...)
+	tag, err := t.exec(`DELETE FROM scheduled_actions WHERE `+keyWhere+` AND name = $6`, keyArgs(scope, key, name)...)
 	return affected(tag, err, "delete scheduled action "+name)
 }
 
+// PutActivity inserts (Seq == 0) or replaces the activity with the same Seq, scope and
+// ActivityID.
 func (t *tx) PutActivity(a *autoscaling.ScalingActivity) error {
-	data, err := encode(a)
-	if err != nil {
-		return err
-	}
-	notScaled := len(a.NotScaledReasons) > 0
 	if a.Seq != 0 {
-		tag, err := t.tx.Exec(t.ctx, `UPDATE activities SET data = $1, not_scaled = $2, start_us = $3 WHERE seq = $4`, data, notScaled, a.StartTime.UnixMicro(), a.Seq)
-		return affected(tag, err, "update activity "+a.ActivityID)
+		what := "replace activity " + a.ActivityID
+		args, err := updateActivityArgs(a)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		tag, err := t.exec(sqlUpdateActivity, args...)
+		return affected(tag, err, what)
 	}
-	err = t.tx.QueryRow(t.ctx, `INSERT INTO activities (account, region, namespace, resource_id, dimension, not_scaled, start_us, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`, keyArgs(a.Scope, a.TargetKey, notScaled, a.StartTime.UnixMicro(), data)...).Scan(&a.Seq)
-	return mapErr(err, "insert activity")
+	what := "insert activity " + a.ActivityID
+	args, err := insertActivityArgs(a)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	seq, _, err := t.insert(sqlInsertActivity, args...)
+	if err != nil {
+		return mapErr(err, what)
+	}
+	a.Seq = seq
+	return nil
 }
 
 func (t *tx) DeleteActivitiesBefore(before time.Time) (int, error) {
-	tag, err := t.tx.Exec(t.ctx, `DELETE FROM activities WHERE start_us < $1`, before.UnixMicro())
+	tag, err := t.exec(`DELETE FROM activities WHERE start_time < $1`, micros(before))
 	if err != nil {
-		return 0, mapErr(err, "delete old activities")
+		return 0, mapErr(err, "delete activities before "+before.String())
 	}
 	return int(tag.RowsAffected()), nil
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
+)

@@ -1,4 +1,9 @@
-// Package sqlitestore is the embedded default store: one SQLite database file (pure Go,
+// Package sqlitestore is the first layout of the embedded store (objects as JSON documents).
+// The server now uses package sqlite, which imports databases in this layout when it opens
+// them; this package stays only so that the import is tested against the real writer.
+// Delete both once no such database can exist.
+//
+// Its design: one SQLite database file (pure Go,
 // modernc.org/sqlite, no cgo) in WAL mode with synchronous=FULL, so an acknowledged write is
 // on disk and survives kill -9 and power loss.
 //

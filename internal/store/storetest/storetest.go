@@ -1,6 +1,17 @@
 // Package storetest is the conformance kit of the store contract: every backend (SQLite,
 // PostgreSQL, the in-memory store, and the read cache in front of them) runs Run and must
-// pass it.
+// pass it; the durable ones also run RunReopen.
+//
+// Objects are compared field by field with go-cmp, with cmpopts.EquateEmpty: a backend may
+// return an empty map or slice (tags, alarms, step adjustments, not-scaled reasons) as nil.
+// Pointers are not equated: nil must stay nil and a pointer to a zero value must stay one.
+//
+// The subtests cover round trips of every field, the ErrNotFound/ErrExists/ErrConflict
+// contract through error wrapping, scope isolation, the cascade of DeleteTarget, list
+// filters and paging (every item exactly once, in seq order), seq never being reused,
+// CountTargets, Tx reads of its own writes, Update atomicity (errors, panics, cancelled
+// contexts), independence of concurrent Updates, race-free read-modify-write and
+// check-then-insert, readers never seeing part of an Update, Meta, and activity retention.
 package storetest
 
 import (
@@ -501,43 +512,96 @@ func Run(t *testing.T, open Opener) {
 			t.Errorf("later Meta: %q %v", v, err)
 		}
 	})
+
+	runFields(t, open)
+	runMore(t, open)
 }
 
-// RunReopen checks that what was written is there after the store is closed and opened
-// again on the same data.
+// RunReopen checks that everything written is there, field for field, after the store is
+// closed and opened again on the same data (open must return a store on the same data each
+// time it is called), and that sequence numbers keep increasing, also past deleted objects.
 func RunReopen(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	st := open(t)
-	tg := newTarget(scopeA, lambdaKey("durable"))
-	insert(t, st, tg)
-	p := newPolicy(tg, "p")
+	full, bare, gone := fullTarget(scopeA, lambdaKey("durable")), bareTarget(scopeB, lambdaKey("bare")), newTarget(scopeA, lambdaKey("gone"))
+	insert(t, st, full)
+	insert(t, st, bare)
+	policies := []*autoscaling.ScalingPolicy{stepPolicy(full, "step"), predefinedPolicy(full, "predefined"), newPolicy(full, "math"), barePolicy(full, "bare")}
+	actions := []*autoscaling.ScheduledAction{fullAction(full, "full"), bareAction(full, "bare")}
+	acts := []*autoscaling.ScalingActivity{fullActivity(scopeA, full.TargetKey, t0), activity(scopeA, full.TargetKey, t0.Add(time.Second), "bare")}
+	var lastPolicy, lastAction int64
 	update(t, st, func(tx store.Tx) error {
-		return errors.Join(tx.PutPolicy(p), tx.PutScheduledAction(newAction(tg, "s")))
+		for _, p := range policies {
+			if err := tx.PutPolicy(p); err != nil {
+				return err
+			}
+		}
+		for _, a := range actions {
+			if err := tx.PutScheduledAction(a); err != nil {
+				return err
+			}
+		}
+		for _, a := range acts {
+			if err := tx.PutActivity(a); err != nil {
+				return err
+			}
+		}
+		// The newest of each kind is deleted: its seq must not come back after reopen.
+		if err := tx.InsertTarget(gone); err != nil {
+			return err
+		}
+		p, a := newPolicy(full, "gone"), newAction(full, "gone")
+		if err := errors.Join(tx.PutPolicy(p), tx.PutScheduledAction(a)); err != nil {
+			return err
+		}
+		lastPolicy, lastAction = p.Seq, a.Seq
+		return errors.Join(tx.DeletePolicy(scopeA, full.TargetKey, "gone"), tx.DeleteScheduledAction(scopeA, full.TargetKey, "gone"),
+			tx.DeleteTarget(scopeA, gone.TargetKey))
 	})
 	key, _ := st.Meta(ctx, "k", func() ([]byte, error) { return []byte("v1"), nil })
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
+
 	st2 := open(t)
-	got, err := st2.GetTarget(ctx, scopeA, tg.TargetKey)
-	if err != nil {
-		t.Fatalf("after reopen: %v", err)
+	for _, want := range []*autoscaling.ScalableTarget{full, bare} {
+		got, err := st2.GetTarget(ctx, want.Scope, want.TargetKey)
+		if err != nil {
+			t.Fatalf("after reopen: %v", err)
+		}
+		if diff := cmp.Diff(want, got, equate); diff != "" {
+			t.Errorf("target after reopen (-want +got):\n%s", diff)
+		}
 	}
-	if diff := cmp.Diff(tg, got, equate); diff != "" {
-		t.Errorf("after reopen (-want +got):\n%s", diff)
+	if _, err := st2.GetTarget(ctx, scopeA, gone.TargetKey); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a deleted target came back: %v", err)
 	}
 	ps, _ := st2.ListPolicies(ctx, scopeA, store.PolicyQuery{Namespace: "lambda"})
-	if len(ps) != 1 || ps[0].Name != "p" {
-		t.Errorf("policies after reopen: %v", ps)
+	if diff := cmp.Diff(policies, ps, equate); diff != "" {
+		t.Errorf("policies after reopen (-want +got):\n%s", diff)
+	}
+	as, _ := st2.ListScheduledActions(ctx, scopeA, store.ScheduledActionQuery{Namespace: "lambda"})
+	if diff := cmp.Diff(actions, as, equate); diff != "" {
+		t.Errorf("scheduled actions after reopen (-want +got):\n%s", diff)
+	}
+	gotActs, _ := st2.ListActivities(ctx, scopeA, store.ActivityQuery{Namespace: "lambda", IncludeNotScaled: true})
+	if diff := cmp.Diff([]*autoscaling.ScalingActivity{acts[1], acts[0]}, gotActs, equate); diff != "" {
+		t.Errorf("activities after reopen (-want +got):\n%s", diff)
 	}
 	v, _ := st2.Meta(ctx, "k", func() ([]byte, error) { return []byte("v2"), nil })
 	if string(v) != string(key) {
 		t.Errorf("meta after reopen = %q, want %q", v, key)
 	}
-	// New rows keep increasing sequence numbers.
-	tg2 := newTarget(scopeA, lambdaKey("after"))
-	insert(t, st2, tg2)
-	if tg2.Seq <= tg.Seq {
-		t.Errorf("Seq went backwards after reopen: %d <= %d", tg2.Seq, tg.Seq)
+	// Counts and sequences carry on.
+	tg2, p2, a2, act2 := newTarget(scopeA, lambdaKey("after")), newPolicy(full, "after"), newAction(full, "after"), activity(scopeA, full.TargetKey, t0, "after")
+	update(t, st2, func(tx store.Tx) error {
+		if n, err := tx.CountTargets(scopeA, "lambda", "function"); n != 1 || err != nil {
+			return fmt.Errorf("CountTargets after reopen: %d %v, want 1", n, err)
+		}
+		return errors.Join(tx.InsertTarget(tg2), tx.PutPolicy(p2), tx.PutScheduledAction(a2), tx.PutActivity(act2))
+	})
+	if tg2.Seq <= gone.Seq || p2.Seq <= lastPolicy || a2.Seq <= lastAction || act2.Seq <= acts[1].Seq {
+		t.Errorf("seq went back after reopen: target %d <= %d, policy %d <= %d, action %d <= %d, activity %d <= %d",
+			tg2.Seq, gone.Seq, p2.Seq, lastPolicy, a2.Seq, lastAction, act2.Seq, acts[1].Seq)
 	}
 }
