@@ -17,7 +17,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
+
+	"github.com/autoscaled/autoscaled/internal/autoscaling"
 
 	"github.com/autoscaled/autoscaled/internal/server"
 )
@@ -53,6 +57,9 @@ type serveOptions struct {
 	listen, dataDir, store, logLevel string
 	targetQuota                      int
 	debugAddr                        string
+	timeScale                        float64
+	emulate                          string
+	emulatedDelay, metricRetention   time.Duration
 }
 
 func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
@@ -65,7 +72,30 @@ func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's net/http/pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	fs.IntVar(&o.targetQuota, "target-quota", 0, "scalable targets allowed per resource type, account and region (0: AWS's defaults, 500 for most types)")
+	fs.Float64Var(&o.timeScale, "time-scale", 1, "divide every AWS-defined period, datapoint interval and default cooldown by N (60: a one-minute alarm period lasts one second); wall-clock schedules stay wall-clock")
+	fs.StringVar(&o.emulate, "emulate", "", `namespaces that stay emulated even where a real local backend exists: "all" or a comma-separated list (ecs,lambda,...)`)
+	fs.DurationVar(&o.emulatedDelay, "emulated-delay", 2*time.Second, "how long an emulated resource takes to apply a capacity change")
+	fs.DurationVar(&o.metricRetention, "metric-retention", 15*24*time.Hour, "how long metric data is kept")
 	return fs, o
+}
+
+// parseEmulate reads --emulate: "all" or a comma-separated list of namespaces.
+func parseEmulate(v string) ([]string, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if v == "all" {
+		return []string{"all"}, nil
+	}
+	var out []string
+	for _, ns := range strings.Split(v, ",") {
+		ns = strings.TrimSpace(ns)
+		if _, ok := autoscaling.Namespace(ns); !ok {
+			return nil, fmt.Errorf("--emulate: unknown namespace %q (use all or a comma-separated list of %s)", ns, strings.Join(autoscaling.Namespaces, ", "))
+		}
+		out = append(out, ns)
+	}
+	return out, nil
 }
 
 func defaultDataDir() string {
@@ -98,7 +128,15 @@ func serve(o serveOptions, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota})
+	if o.timeScale < 1 {
+		return fmt.Errorf("--time-scale must be at least 1, got %v", o.timeScale)
+	}
+	emulate, err := parseEmulate(o.emulate)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota,
+		TimeScale: o.timeScale, Emulate: emulate, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -32,7 +33,18 @@ func (s *Service) deleteScalingPolicy(ctx context.Context, r *awsjson.Request) (
 	}
 	scope := ScopeOf(r.HTTP)
 	err := s.update(ctx, func(tx store.Tx) error {
-		err := tx.DeletePolicy(scope, key, *in.PolicyName)
+		policies, err := tx.Policies(scope, key)
+		if err != nil {
+			return err
+		}
+		for _, p := range policies {
+			if p.Name == *in.PolicyName {
+				if err := enginestate.PolicyDeleted(tx, p); err != nil {
+					return err
+				}
+			}
+		}
+		err = tx.DeletePolicy(scope, key, *in.PolicyName)
 		if errors.Is(err, store.ErrNotFound) {
 			return autoscaling.Errorf(autoscaling.CodeObjectNotFound,
 				"No scaling policy found for service namespace: %s, resource ID: %s, scalable dimension: %s, policy name: %s",
@@ -43,5 +55,6 @@ func (s *Service) deleteScalingPolicy(ctx context.Context, r *awsjson.Request) (
 	if err != nil {
 		return nil, fmt.Errorf("delete scaling policy %q: %w", *in.PolicyName, err)
 	}
+	s.changed(scope, key)
 	return emptyOutput{}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -32,7 +33,18 @@ func (s *Service) deleteScheduledAction(ctx context.Context, r *awsjson.Request)
 	}
 	scope := ScopeOf(r.HTTP)
 	err := s.update(ctx, func(tx store.Tx) error {
-		err := tx.DeleteScheduledAction(scope, key, *in.ScheduledActionName)
+		actions, err := tx.ScheduledActions(scope, key)
+		if err != nil {
+			return err
+		}
+		for _, a := range actions {
+			if a.Name == *in.ScheduledActionName {
+				if err := enginestate.ScheduledActionDeleted(tx, a); err != nil {
+					return err
+				}
+			}
+		}
+		err = tx.DeleteScheduledAction(scope, key, *in.ScheduledActionName)
 		if errors.Is(err, store.ErrNotFound) {
 			return autoscaling.Errorf(autoscaling.CodeObjectNotFound,
 				"No scheduled action found for service namespace: %s, resource ID: %s, scalable dimension: %s, scheduled action name: %s",
@@ -43,5 +55,6 @@ func (s *Service) deleteScheduledAction(ctx context.Context, r *awsjson.Request)
 	if err != nil {
 		return nil, fmt.Errorf("delete scheduled action %q: %w", *in.ScheduledActionName, err)
 	}
+	s.changed(scope, key)
 	return emptyOutput{}, nil
 }

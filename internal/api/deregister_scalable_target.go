@@ -7,6 +7,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -28,16 +29,30 @@ func (s *Service) deregisterScalableTarget(ctx context.Context, r *awsjson.Reque
 	}
 	scope := ScopeOf(r.HTTP)
 	err := s.update(ctx, func(tx store.Tx) error {
-		// The store cascades to the target's policies and scheduled actions.
-		if err := tx.DeleteTarget(scope, key); errors.Is(err, store.ErrNotFound) {
+		t, err := tx.GetTarget(scope, key)
+		if errors.Is(err, store.ErrNotFound) {
 			return autoscaling.ErrTargetNotFound(key)
 		} else if err != nil {
 			return err
 		}
-		return nil
+		policies, err := tx.Policies(scope, key)
+		if err != nil {
+			return err
+		}
+		actions, err := tx.ScheduledActions(scope, key)
+		if err != nil {
+			return err
+		}
+		// The store cascades to the target's policies and scheduled actions; the engine's
+		// records (managed alarms, schedule baselines, cooldowns) go in the same transaction.
+		if err := tx.DeleteTarget(scope, key); err != nil {
+			return err
+		}
+		return enginestate.TargetDeleted(tx, t, policies, actions)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("deregister scalable target %s: %w", key.ResourceID, err)
 	}
+	s.changed(scope, key)
 	return emptyOutput{}, nil
 }

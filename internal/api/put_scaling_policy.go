@@ -9,6 +9,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -83,12 +84,16 @@ func (s *Service) putScalingPolicy(ctx context.Context, r *awsjson.Request) (any
 		if err := tx.PutPolicy(p); err != nil {
 			return err
 		}
+		if err := enginestate.PolicyPut(tx, t, p, existing, now); err != nil {
+			return err
+		}
 		out = putScalingPolicyOutput{PolicyARN: p.ARN, Alarms: p.Alarms}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put scaling policy %q: %w", name, err)
 	}
+	s.changed(scope, key)
 	return out, nil
 }
 

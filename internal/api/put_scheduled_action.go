@@ -8,6 +8,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/schedule"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
@@ -86,11 +87,15 @@ func (s *Service) putScheduledAction(ctx context.Context, r *awsjson.Request) (a
 			}
 		}
 		applyScheduledActionUpdate(a, &in)
-		return tx.PutScheduledAction(a)
+		if err := tx.PutScheduledAction(a); err != nil {
+			return err
+		}
+		return enginestate.ScheduledActionPut(tx, a, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put scheduled action %q: %w", name, err)
 	}
+	s.changed(scope, key)
 	return emptyOutput{}, nil
 }
 

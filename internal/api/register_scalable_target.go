@@ -9,6 +9,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -49,6 +50,9 @@ func (s *Service) registerScalableTarget(ctx context.Context, r *awsjson.Request
 	}
 	scope := ScopeOf(r.HTTP)
 	now := s.now()
+	if err := s.attach(ctx, scope, key, &in); err != nil {
+		return nil, err
+	}
 	var arn string
 	err := s.update(ctx, func(tx store.Tx) error {
 		t, err := tx.GetTarget(scope, key)
@@ -70,7 +74,7 @@ func (s *Service) registerScalableTarget(ctx context.Context, r *awsjson.Request
 			} else if err != nil {
 				return err
 			}
-			return nil
+			return enginestate.TargetCreated(tx, t)
 		default:
 			return err
 		}
@@ -78,7 +82,24 @@ func (s *Service) registerScalableTarget(ctx context.Context, r *awsjson.Request
 	if err != nil {
 		return nil, fmt.Errorf("register scalable target %s: %w", key.ResourceID, err)
 	}
+	s.changed(scope, key)
 	return registerScalableTargetOutput{ScalableTargetARN: arn}, nil
+}
+
+// attach asks the engine to check (or create) the resource of a target that is not registered
+// yet.
+func (s *Service) attach(ctx context.Context, scope autoscaling.Scope, key autoscaling.TargetKey, in *registerScalableTargetInput) error {
+	if s.engine == nil || in.MinCapacity == nil || in.MaxCapacity == nil {
+		return nil
+	}
+	if _, err := s.store.GetTarget(ctx, scope, key); !errors.Is(err, store.ErrNotFound) {
+		return nil // registered already (or the store will answer the error in the transaction)
+	}
+	t := &autoscaling.ScalableTarget{Scope: scope, TargetKey: key, MinCapacity: *in.MinCapacity, MaxCapacity: *in.MaxCapacity}
+	if err := s.engine.Attach(ctx, t); err != nil {
+		return fmt.Errorf("register scalable target %s: %w", key.ResourceID, err)
+	}
+	return nil
 }
 
 // newTarget builds a target for a first registration.

@@ -42,6 +42,19 @@ type Options struct {
 	// targets per account and region (500 for most types) for every namespace. AWS raises
 	// the quota on request; a self-hosted operator sets it here.
 	TargetQuota int
+	// Engine, when set, is told about registrations and changes (see Engine).
+	Engine Engine
+}
+
+// Engine is what the API tells the scaling engine. The API never waits for scaling.
+type Engine interface {
+	// Attach is called before a new target is stored: it checks that the resource exists and
+	// can be scaled on the dimension (creating an emulated one). Its error, an
+	// *autoscaling.Error, is the registration's answer.
+	Attach(ctx context.Context, t *autoscaling.ScalableTarget) error
+	// TargetChanged is called after a change to a target, its policies or its scheduled
+	// actions is committed, including its deregistration.
+	TargetChanged(scope autoscaling.Scope, key autoscaling.TargetKey)
 }
 
 // Service implements the 14 operations over a store.
@@ -51,6 +64,7 @@ type Service struct {
 	logger      *slog.Logger
 	tokens      *tokenCodec
 	targetQuota int
+	engine      Engine
 }
 
 // New builds the service. It reads (or creates) the pagination-token key from the store, so
@@ -67,7 +81,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("load pagination token key: %w", err)
 	}
 	return &Service{store: st, clock: opts.Clock, logger: opts.Logger, tokens: &tokenCodec{key: key, clock: opts.Clock},
-		targetQuota: opts.TargetQuota}, nil
+		targetQuota: opts.TargetQuota, engine: opts.Engine}, nil
 }
 
 // Handler returns the HTTP handler for the API (AWS JSON 1.1 on POST /).
@@ -102,6 +116,13 @@ func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error 
 		}
 	}
 	return err
+}
+
+// changed tells the engine that a target changed.
+func (s *Service) changed(scope autoscaling.Scope, key autoscaling.TargetKey) {
+	if s.engine != nil {
+		s.engine.TargetChanged(scope, key)
+	}
 }
 
 // now is the service time, truncated to the millisecond precision of the wire.

@@ -16,7 +16,14 @@ import (
 	"time"
 
 	"github.com/autoscaled/autoscaled/internal/api"
+	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/cloudwatch"
+	"github.com/autoscaled/autoscaled/internal/controller"
+	"github.com/autoscaled/autoscaled/internal/cwalarms"
+	"github.com/autoscaled/autoscaled/internal/driver"
+	"github.com/autoscaled/autoscaled/internal/driver/emulated"
+	"github.com/autoscaled/autoscaled/internal/metrics"
 	"github.com/autoscaled/autoscaled/internal/store"
 	"github.com/autoscaled/autoscaled/internal/store/memstore"
 	"github.com/autoscaled/autoscaled/internal/store/postgres"
@@ -36,14 +43,33 @@ type Config struct {
 	Clock  api.Clock
 	// TargetQuota overrides the per-resource-type scalable target quota (0: AWS's defaults).
 	TargetQuota int
+	// TimeScale divides every AWS-defined period, datapoint interval and default cooldown
+	// (0 or 1: AWS's timings).
+	TimeScale float64
+	// Emulate lists the namespaces that stay emulated even when a real local backend exists
+	// ("all" for every one).
+	Emulate []string
+	// EmulatedDelay is how long an emulated resource takes to apply a capacity change
+	// (0: DefaultEmulatedDelay).
+	EmulatedDelay time.Duration
+	// MetricRetention is how long metric data is kept (0: 15 days).
+	MetricRetention time.Duration
+	// NoEngine serves the APIs without running the scaling engine (for API benchmarks).
+	NoEngine bool
 }
+
+// DefaultEmulatedDelay is how long an emulated resource takes to apply a change.
+const DefaultEmulatedDelay = 2 * time.Second
 
 // Server is a running autoscaled instance.
 type Server struct {
-	cfg   Config
-	store store.Store
-	aas   *api.Service
-	log   *slog.Logger
+	cfg     Config
+	store   store.Store
+	aas     *api.Service
+	cw      *cloudwatch.Service
+	metrics *metrics.Memory
+	engine  *controller.Controller
+	log     *slog.Logger
 }
 
 // OpenStore opens the store the configuration names.
@@ -81,12 +107,48 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	aas, err := api.New(ctx, st, api.Options{Clock: cfg.Clock, Logger: cfg.Logger, TargetQuota: cfg.TargetQuota})
+	var clock api.Clock = wallClock{}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
+	}
+	if cfg.TimeScale <= 0 {
+		cfg.TimeScale = 1
+	}
+	if cfg.EmulatedDelay <= 0 {
+		cfg.EmulatedDelay = DefaultEmulatedDelay
+	}
+	ms := metrics.New(metrics.Options{Retention: cfg.MetricRetention, Clock: clock})
+	drivers := driver.NewSet(emulated.New(st, clock, cfg.EmulatedDelay))
+	engine := controller.New(controller.Options{Store: st, Metrics: ms, Drivers: drivers, Clock: clock,
+		Logger: cfg.Logger, TimeScale: cfg.TimeScale})
+	aasOpts := api.Options{Clock: cfg.Clock, Logger: cfg.Logger, TargetQuota: cfg.TargetQuota}
+	if !cfg.NoEngine {
+		aasOpts.Engine = engine
+	}
+	aas, err := api.New(ctx, st, aasOpts)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: st, aas: aas, log: cfg.Logger}, nil
+	alarms := &cwalarms.Stored{Store: st, Clock: clock, OnChange: engine.AlarmChanged}
+	cw := cloudwatch.New(cloudwatch.Options{Metrics: ms, Alarms: alarms, Clock: clock, Logger: cfg.Logger})
+	s := &Server{cfg: cfg, store: st, aas: aas, cw: cw, metrics: ms, engine: engine, log: cfg.Logger}
+	s.logBackends(drivers)
+	return s, nil
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// logBackends says at start which backend serves each namespace.
+func (s *Server) logBackends(drivers *driver.Set) {
+	var parts []string
+	for _, ns := range autoscaling.Namespaces {
+		parts = append(parts, ns+"="+drivers.For(ns).Name())
+	}
+	s.log.Info("scaling backends", "namespaces", strings.Join(parts, " "), "time_scale", s.cfg.TimeScale,
+		"engine", !s.cfg.NoEngine)
 }
 
 // Handler routes every request of the endpoint.
@@ -101,6 +163,8 @@ func (s *Server) Handler() http.Handler {
 		switch target := r.Header.Get("X-Amz-Target"); {
 		case aas.Owns(target):
 			aas.ServeHTTP(w, r)
+		case s.cw.Owns(r):
+			s.cw.ServeHTTP(w, r)
 		default:
 			b, _ := json.Marshal(map[string]string{"__type": "UnknownOperationException",
 				"message": fmt.Sprintf("No service on this endpoint handles X-Amz-Target %q", target)})
@@ -118,6 +182,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	ectx, stopEngine := context.WithCancel(ctx)
+	engineDone := make(chan struct{})
+	go func() {
+		defer close(engineDone)
+		if !s.cfg.NoEngine {
+			_ = s.engine.Run(ectx)
+		}
+	}()
+	defer func() { stopEngine(); <-engineDone }()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -126,6 +199,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = hs.Shutdown(sctx)
 	case err = <-errc:
 	}
+	stopEngine()
+	<-engineDone
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -137,6 +212,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases the store of a server that was never served.
 func (s *Server) Close() error { return s.store.Close() }
+
+// Engine is the server's scaling engine (tests drive rounds with it).
+func (s *Server) Engine() *controller.Controller { return s.engine }
+
+// Metrics is the server's metric store.
+func (s *Server) Metrics() *metrics.Memory { return s.metrics }
 
 // Store is the server's store (tests use it to seed data the engine would write).
 func (s *Server) Store() store.Store { return s.store }

@@ -60,6 +60,12 @@ type Store interface {
 	// all nodes sharing the store.
 	Meta(ctx context.Context, key string, create func() ([]byte, error)) ([]byte, error)
 
+	// GetRecord returns the value of one record, or ErrNotFound.
+	GetRecord(ctx context.Context, key string) ([]byte, error)
+	// ListRecords returns the records whose key starts with prefix and sorts after after
+	// (byte-wise), in ascending key order, at most limit of them (0 = no limit).
+	ListRecords(ctx context.Context, prefix, after string, limit int) ([]Record, error)
+
 	Close() error
 }
 
@@ -102,6 +108,26 @@ type Tx interface {
 	// DeleteActivitiesBefore removes activities whose StartTime is before t (retention) and
 	// returns how many it removed.
 	DeleteActivitiesBefore(t time.Time) (int, error)
+
+	// Records are an ordered key/value table for the state of the engine and of the other
+	// services (CloudWatch alarms and their history, cooldowns, fired schedule occurrences,
+	// emulated resources). Keys are at most 1024 bytes and sort byte-wise.
+
+	// GetRecord returns the value of one record, or ErrNotFound.
+	GetRecord(key string) ([]byte, error)
+	// PutRecord creates or replaces a record.
+	PutRecord(key string, value []byte) error
+	// DeleteRecord removes one record; ErrNotFound if absent.
+	DeleteRecord(key string) error
+	// DeleteRecords removes every record whose key starts with prefix (which must not be
+	// empty) and returns how many it removed.
+	DeleteRecords(prefix string) (int, error)
+}
+
+// Record is one entry of the record table.
+type Record struct {
+	Key   string
+	Value []byte
 }
 
 // TargetQuery filters ListTargets. Empty fields do not filter.

@@ -32,8 +32,9 @@ type data struct {
 
 // Store is the in-memory store. The zero value is not usable; call New.
 type Store struct {
-	mu sync.RWMutex
-	d  data
+	mu   sync.RWMutex
+	d    data
+	recs records // see records.go
 }
 
 // New returns an empty store.
@@ -185,7 +186,8 @@ func (s *Store) ListActivities(_ context.Context, scope autoscaling.Scope, q sto
 }
 
 // Update implements store.Store: fn runs under the store's lock on a copy of the state,
-// which replaces the state only if fn succeeds.
+// which replaces the state only if fn succeeds. The record table is changed in place and,
+// if fn fails, restored from an undo log.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -193,12 +195,16 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) (err err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	work := s.d.clone()
+	var log []undo
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("update panicked: %v", p)
 		}
+		if err != nil {
+			s.recs.rollback(log)
+		}
 	}()
-	if err := fn(&tx{d: &work}); err != nil {
+	if err := fn(&tx{d: &work, r: &s.recs, undo: &log}); err != nil {
 		return err
 	}
 	s.d = work
@@ -223,7 +229,11 @@ func (s *Store) Meta(_ context.Context, key string, create func() ([]byte, error
 // Close implements store.Store.
 func (s *Store) Close() error { return nil }
 
-type tx struct{ d *data }
+type tx struct {
+	d    *data
+	r    *records
+	undo *[]undo
+}
 
 func (t *tx) GetTarget(scope autoscaling.Scope, key autoscaling.TargetKey) (*autoscaling.ScalableTarget, error) {
 	if v, ok := t.d.targets[targetKey{scope, key}]; ok {

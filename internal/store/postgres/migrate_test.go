@@ -66,6 +66,39 @@ func TestMissingSchema(t *testing.T) {
 	}
 }
 
+// A version 1 schema (before the record table) is migrated to version 2: its data stays,
+// the record table appears, and the version is recorded.
+func TestMigratesVersion1(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshSchema(t)
+	st := openDSN(t, dsn)
+	scope := autoscaling.Scope{Account: "123456789012", Region: "eu-central-1"}
+	tg := &autoscaling.ScalableTarget{Scope: scope, TargetKey: autoscaling.TargetKey{Namespace: "ecs", ResourceID: "service/c/v1", Dimension: "ecs:service:DesiredCount"}}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.InsertTarget(tg) }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Version 1 is version 2 without the record table.
+	conn := connect(t, dsn)
+	if _, err := conn.Exec(ctx, `DROP TABLE records; UPDATE meta SET value = '1' WHERE owner = 'store' AND key = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	st = openDSN(t, dsn)
+	if got, err := st.GetTarget(ctx, scope, tg.TargetKey); err != nil || got.Seq != tg.Seq {
+		t.Errorf("target after migration: %v %v", got, err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutRecord("k", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := st.GetRecord(ctx, "k"); err != nil || string(v) != "v" {
+		t.Errorf("record after migration: %q %v", v, err)
+	}
+	var version string
+	if err := conn.QueryRow(ctx, `SELECT convert_from(value, 'UTF8') FROM meta WHERE owner = 'store' AND key = 'schema_version'`).Scan(&version); err != nil || version != "2" {
+		t.Errorf("schema version after migration: %q %v, want 2", version, err)
+	}
+}
+
 func connect(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), dsn)
@@ -234,6 +267,9 @@ func TestImportsFormerLayout(t *testing.T) {
 	var legacyLeft int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'legacy_%'`).Scan(&legacyLeft); err != nil || legacyLeft != 0 {
 		t.Errorf("%d legacy tables left (%v)", legacyLeft, err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutRecord("after-import", []byte("v")) }); err != nil {
+		t.Errorf("record after import: %v", err)
 	}
 	st.Close()
 	st = openDSN(t, dsn) // no second import

@@ -9,6 +9,8 @@
 // the API always reaches through their target) and the quota check are serialized across
 // nodes. A racing insert of a taken key waits for the other transaction and then reports
 // store.ErrExists; serialization failures and deadlocks are reported as store.ErrConflict.
+// Record reads and writes inside Update lock their key (see records.go), so read-modify-write
+// and check-then-create of a record are serialized across nodes too.
 //
 // A statement error other than a taken key or a missing row aborts the PostgreSQL
 // transaction: the Update function should return the error, as Update then fails anyway.
@@ -310,6 +312,7 @@ type tx struct {
 	ctx      context.Context
 	tx       pgx.Tx
 	finished atomic.Bool
+	locked   map[[2]int32]bool // record key locks taken (see records.go)
 }
 
 func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {

@@ -16,7 +16,8 @@ import (
 // migrates older databases to it and refuses newer ones.
 //
 // Version 0 is the former layout (every object one JSON document); Open imports it.
-const schemaVersion = 1
+// Version 1 is the column layout (schemaV1); version 2 adds the record table (schemaV2).
+const schemaVersion = 2
 
 // meta rows: owner "store" holds the store's own bookkeeping (schema_version), owner "app"
 // the values of Store.Meta.
@@ -137,6 +138,16 @@ CREATE INDEX activities_resource_seq ON activities (account, region, namespace, 
 CREATE INDEX activities_start_time ON activities (start_time);
 `
 
+// schemaV2 adds the record table (store.Record). Keys are BYTEA, which compares byte-wise
+// (memcmp) whatever the database's collation, and holds any bytes (TEXT refuses NUL and bytes
+// that are not UTF-8).
+const schemaV2 = `
+CREATE TABLE records (
+	key   BYTEA PRIMARY KEY,
+	value BYTEA NOT NULL
+);
+`
+
 // legacyTables are the tables of the former layout, renamed to legacy_<name> for the import.
 var legacyTables = []string{"meta", "targets", "target_counts", "policies", "scheduled_actions", "activities"}
 
@@ -199,19 +210,27 @@ func (s *Store) migrate(ctx context.Context) error {
 		case version > schemaVersion:
 			return fmt.Errorf("database schema version %d is newer than this program supports (%d)", version, schemaVersion)
 		}
-		if _, err := tx.Exec(ctx, schemaV1); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+		// Each step brings the schema from one version to the next.
+		if version < 1 {
+			if _, err := tx.Exec(ctx, schemaV1); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+			if legacy {
+				if err := s.importLegacy(ctx, tx); err != nil {
+					return fmt.Errorf("import the former layout: %w", err)
+				}
+			}
 		}
-		if legacy {
-			if err := s.importLegacy(ctx, tx); err != nil {
-				return fmt.Errorf("import the former layout: %w", err)
+		if version < 2 {
+			if _, err := tx.Exec(ctx, schemaV2); err != nil {
+				return fmt.Errorf("to version 2: %w", err)
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO meta (owner, key, value) VALUES ($1, 'schema_version', $2)
 			ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value`, metaStore, []byte(strconv.Itoa(schemaVersion))); err != nil {
 			return err
 		}
-		s.log.Info("postgres store: schema created", "schema", *schema, "version", schemaVersion, "imported_former_layout", legacy)
+		s.log.Info("postgres store: schema migrated", "schema", *schema, "from_version", version, "version", schemaVersion, "imported_former_layout", legacy)
 		return nil
 	})
 }

@@ -45,4 +45,10 @@ func (t *twoNodes) Update(ctx context.Context, fn func(tx store.Tx) error) error
 func (t *twoNodes) Meta(ctx context.Context, key string, create func() ([]byte, error)) ([]byte, error) {
 	return t.pick().Meta(ctx, key, create)
 }
+func (t *twoNodes) GetRecord(ctx context.Context, key string) ([]byte, error) {
+	return t.pick().GetRecord(ctx, key)
+}
+func (t *twoNodes) ListRecords(ctx context.Context, prefix, after string, limit int) ([]store.Record, error) {
+	return t.pick().ListRecords(ctx, prefix, after, limit)
+}
 func (t *twoNodes) Close() error { return nil }

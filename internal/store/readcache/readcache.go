@@ -8,6 +8,12 @@
 // dropped. A reader that missed fills the cache only if no commit happened while it read
 // (a global generation number, checked under the same lock writers take to invalidate), so a
 // stale read is never cached. Not for stores shared by several processes (PostgreSQL).
+//
+// Records (GetRecord, ListRecords, and the record methods of Tx) are not cached: they pass
+// through to the wrapped store, so they are as fresh as its own reads. A record read is one
+// primary key lookup (or one index range) on the store's read pool, and caching prefix lists
+// coherently would need every record write, prefix deletes included, to invalidate the lists
+// it falls into.
 package readcache
 
 import (
@@ -119,6 +125,16 @@ func (s *Store) ListTargets(ctx context.Context, scope autoscaling.Scope, q stor
 	return out, nil
 }
 
+// GetRecord passes through to the wrapped store (records are not cached).
+func (s *Store) GetRecord(ctx context.Context, key string) ([]byte, error) {
+	return s.Store.GetRecord(ctx, key)
+}
+
+// ListRecords passes through to the wrapped store (records are not cached).
+func (s *Store) ListRecords(ctx context.Context, prefix, after string, limit int) ([]store.Record, error) {
+	return s.Store.ListRecords(ctx, prefix, after, limit)
+}
+
 // Update runs fn on the backend and drops the cache entries it touched once it committed.
 func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	var touched []entryKey
@@ -137,7 +153,8 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	return err
 }
 
-// recordingTx notes the targets a transaction changes.
+// recordingTx notes the targets a transaction changes. Its record methods are the wrapped
+// Tx's (nothing of them is cached).
 type recordingTx struct {
 	store.Tx
 	touched *[]entryKey

@@ -15,8 +15,9 @@ import (
 // refuses newer ones.
 //
 // Version 0 is the layout of the former sqlitestore package (every object one JSON
-// document); Open imports such a database in place.
-const schemaVersion = 1
+// document); Open imports such a database in place. Version 1 is the column layout
+// (schemaV1); version 2 adds the record table (schemaV2).
+const schemaVersion = 2
 
 // meta rows: owner "store" holds the store's own bookkeeping (schema_version), owner "app"
 // the values of Store.Meta, so that the two never collide.
@@ -128,6 +129,18 @@ CREATE INDEX activities_resource_seq ON activities (account, region, namespace, 
 CREATE INDEX activities_start_time ON activities (start_time);
 `
 
+// schemaV2 adds the record table (store.Record). Keys compare byte-wise: the BINARY
+// collation is memcmp, and keys are bound as TEXT without any conversion, so bytes that are
+// not UTF-8 keep their place. A rowid table with the key's unique index rather than
+// WITHOUT ROWID, because values (alarm state, emulated resources) can be far larger than the
+// small rows WITHOUT ROWID suits.
+const schemaV2 = `
+CREATE TABLE records (
+	key   TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+	value BLOB NOT NULL
+);
+`
+
 const sqlCreateMeta = `CREATE TABLE IF NOT EXISTS meta (
 	owner TEXT NOT NULL,
 	key   TEXT NOT NULL,
@@ -191,13 +204,21 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 	case version > schemaVersion:
 		return fmt.Errorf("database schema version %d is newer than this program supports (%d)", version, schemaVersion)
 	}
-	// Version 0: a new database, or one of the former layout (now in legacy_* tables).
-	if _, err := c.ExecContext(ctx, schemaV1); err != nil {
-		return fmt.Errorf("migrate: create schema: %w", err)
+	// Each step brings the database from one version to the next.
+	if version < 1 {
+		// A new database, or one of the former layout (now in legacy_* tables).
+		if _, err := c.ExecContext(ctx, schemaV1); err != nil {
+			return fmt.Errorf("migrate: create schema: %w", err)
+		}
+		if legacy {
+			if err := s.importLegacy(ctx); err != nil {
+				return fmt.Errorf("migrate: import the former layout: %w", err)
+			}
+		}
 	}
-	if legacy {
-		if err := s.importLegacy(ctx); err != nil {
-			return fmt.Errorf("migrate: import the former layout: %w", err)
+	if version < 2 {
+		if _, err := c.ExecContext(ctx, schemaV2); err != nil {
+			return fmt.Errorf("migrate: to version 2: %w", err)
 		}
 	}
 	if _, err := c.ExecContext(ctx, sqlSetMeta, metaStore, "schema_version", []byte(strconv.Itoa(schemaVersion))); err != nil {
@@ -206,7 +227,7 @@ func (s *Store) migrate(ctx context.Context) (err error) {
 	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
-	s.log.Info("sqlite store: schema created", "path", s.path, "version", schemaVersion, "imported_former_layout", legacy)
+	s.log.Info("sqlite store: schema migrated", "path", s.path, "from_version", version, "version", schemaVersion, "imported_former_layout", legacy)
 	return nil
 }
 

@@ -36,7 +36,8 @@
 //
 // Every field is a column, except the policy configurations, alarms, tags and not-scaled
 // reasons, which are JSON text. Times are int64 unix microseconds (UTC). Empty tags, alarms
-// and not-scaled reasons are stored as NULL and read back as nil. See schema.go. Open
+// and not-scaled reasons are stored as NULL and read back as nil. Records are (key TEXT,
+// value BLOB) rows, keys in BINARY (byte-wise) order; see records.go. See schema.go. Open
 // creates or migrates the schema (meta holds schema_version); a database written by the
 // former sqlitestore package (objects as JSON documents) is imported in place.
 package sqlite

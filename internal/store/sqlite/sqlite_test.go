@@ -127,6 +127,52 @@ func TestRefusesNewerSchema(t *testing.T) {
 	}
 }
 
+// A version 1 database (before the record table) is migrated to version 2: its data stays,
+// the record table appears, and the version is recorded.
+func TestMigratesVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	st, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := target("v1")
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.InsertTarget(tg) }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Version 1 is version 2 without the record table.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE records; UPDATE meta SET value = '1' WHERE owner = 'store' AND key = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	st = openAt(t, path)
+	if got, err := st.GetTarget(ctx, scope, tg.TargetKey); err != nil || got.Seq != tg.Seq {
+		t.Errorf("target after migration: %v %v", got, err)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutRecord("k", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := st.GetRecord(ctx, "k"); err != nil || string(v) != "v" {
+		t.Errorf("record after migration: %q %v", v, err)
+	}
+	st.Close()
+	db, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var version string
+	if err := db.QueryRow(`SELECT value FROM meta WHERE owner = 'store' AND key = 'schema_version'`).Scan(&version); err != nil || version != "2" {
+		t.Errorf("schema version after migration: %q %v, want 2", version, err)
+	}
+}
+
 // A database written by the former sqlitestore package (JSON documents) is imported in
 // place: every object, seq and Meta value survives, and seqs continue after the old ones.
 func TestImportsFormerLayout(t *testing.T) {
@@ -225,9 +271,16 @@ func TestImportsFormerLayout(t *testing.T) {
 	if err != nil {
 		t.Error(err)
 	}
+	// The import ends at the current version: the record table is there.
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutRecord("after-import", []byte("v")) }); err != nil {
+		t.Errorf("record after import: %v", err)
+	}
 	// Opening again does not import again.
 	st.Close()
 	st = openAt(t, path)
+	if v, err := st.GetRecord(ctx, "after-import"); err != nil || string(v) != "v" {
+		t.Errorf("record after a second open: %q %v", v, err)
+	}
 	if ts, _ := st.ListTargets(ctx, scope, store.TargetQuery{Namespace: "lambda"}); len(ts) != 6 {
 		t.Errorf("after a second open: %d targets, want 6", len(ts))
 	}

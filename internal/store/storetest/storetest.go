@@ -11,7 +11,10 @@
 // filters and paging (every item exactly once, in seq order), seq never being reused,
 // CountTargets, Tx reads of its own writes, Update atomicity (errors, panics, cancelled
 // contexts), independence of concurrent Updates, race-free read-modify-write and
-// check-then-insert, readers never seeing part of an Update, Meta, and activity retention.
+// check-then-insert, readers never seeing part of an Update, Meta, and activity retention;
+// and the record table (records.go): round trips, byte-wise order (multi-byte UTF-8 and
+// bytes that are not UTF-8 included), prefix/after/limit paging, DeleteRecords by prefix,
+// atomicity, Tx reads of its own writes and race-free read-modify-write of a record.
 package storetest
 
 import (
@@ -85,8 +88,9 @@ func insert(t *testing.T, st store.Store, tg *autoscaling.ScalableTarget) {
 }
 
 // Run runs the conformance kit.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, open Opener, opts ...Option) {
 	ctx := context.Background()
+	o := optionsOf(opts)
 	t.Run("TargetRoundTrip", func(t *testing.T) {
 		st := open(t)
 		tg := newTarget(scopeA, lambdaKey("f"))
@@ -515,13 +519,18 @@ func Run(t *testing.T, open Opener) {
 
 	runFields(t, open)
 	runMore(t, open)
+	if !o.noRecords {
+		runRecords(t, open)
+	}
 }
 
-// RunReopen checks that everything written is there, field for field, after the store is
-// closed and opened again on the same data (open must return a store on the same data each
-// time it is called), and that sequence numbers keep increasing, also past deleted objects.
-func RunReopen(t *testing.T, open func(t *testing.T) store.Store) {
+// RunReopen checks that everything written (records included) is there, field for field,
+// after the store is closed and opened again on the same data (open must return a store on
+// the same data each time it is called), and that sequence numbers keep increasing, also
+// past deleted objects.
+func RunReopen(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
 	ctx := context.Background()
+	o := optionsOf(opts)
 	st := open(t)
 	full, bare, gone := fullTarget(scopeA, lambdaKey("durable")), bareTarget(scopeB, lambdaKey("bare")), newTarget(scopeA, lambdaKey("gone"))
 	insert(t, st, full)
@@ -559,6 +568,10 @@ func RunReopen(t *testing.T, open func(t *testing.T) store.Store) {
 			tx.DeleteTarget(scopeA, gone.TargetKey))
 	})
 	key, _ := st.Meta(ctx, "k", func() ([]byte, error) { return []byte("v1"), nil })
+	var records []store.Record
+	if !o.noRecords {
+		records = durableRecords(t, st)
+	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -591,6 +604,9 @@ func RunReopen(t *testing.T, open func(t *testing.T) store.Store) {
 	v, _ := st2.Meta(ctx, "k", func() ([]byte, error) { return []byte("v2"), nil })
 	if string(v) != string(key) {
 		t.Errorf("meta after reopen = %q, want %q", v, key)
+	}
+	if !o.noRecords {
+		checkDurableRecords(t, st2, records)
 	}
 	// Counts and sequences carry on.
 	tg2, p2, a2, act2 := newTarget(scopeA, lambdaKey("after")), newPolicy(full, "after"), newAction(full, "after"), activity(scopeA, full.TargetKey, t0, "after")
