@@ -6,6 +6,7 @@ import (
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
+	"github.com/autoscaled/autoscaled/internal/cwalarms"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -55,6 +56,12 @@ func (s *Service) describeScalingPolicies(ctx context.Context, r *awsjson.Reques
 		if i == limit {
 			out.NextToken = ptr(s.tokens.encode(r.Op, scope, filters, policies[i-1].Seq))
 			break
+		}
+		if p.StepScaling != nil {
+			// A step policy's alarms are the user's alarms whose actions invoke it.
+			if p.Alarms, err = cwalarms.AlarmsOfPolicy(ctx, s.store, scope, p.ARN); err != nil {
+				return nil, fmt.Errorf("describe scaling policies: %w", err)
+			}
 		}
 		out.ScalingPolicies = append(out.ScalingPolicies, toWirePolicy(p))
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/autoscaled/autoscaled/internal/alarm"
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
@@ -89,6 +90,10 @@ func alarmFromInput(scope autoscaling.Scope, in *putMetricAlarmInput) (*cwalarms
 	}
 	if err := checkLen("AlarmName", in.AlarmName, 1, 255); err != nil {
 		return nil, err
+	}
+	// Control characters are not allowed in alarm names (the stored history keys rely on it).
+	if strings.ContainsFunc(*in.AlarmName, unicode.IsControl) {
+		return nil, invalidValue("AlarmName", *in.AlarmName)
 	}
 	if err := checkLen("AlarmDescription", in.AlarmDescription, 0, 1024); err != nil {
 		return nil, err

@@ -63,27 +63,40 @@ func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
 			changes = append(changes, stateChange{ref: ref, state: string(res.State), reason: res.Reason(), reasonData: string(rd)})
 			e.state = res.State
 		}
-		if !e.def.ActionsEnabled {
-			continue
-		}
-		var arns []string
-		switch {
-		case e.state == alarm.StateAlarm && (changed || !pe.Before(e.actedAt.Add(e.period))):
-			arns = e.onAlarm
-			e.actedAt = pe
-		case changed && e.state == alarm.StateOK:
-			arns = e.onOK
-		case changed && e.state == alarm.StateInsufficientData:
-			arns = e.onInsufficient
-		}
-		for _, arn := range arns {
-			if p := c.policyByARN[arn]; p != nil && p.p.Scope == ref.scope {
-				calls = append(calls, invocation{alarm: e, policy: p})
-			}
-		}
+		calls = c.actions(calls, ref, e, changed, pe)
 	}
 	c.storeStates(ctx, changes, now)
 	for _, call := range calls {
+		c.invoke(ctx, now, call.alarm, call.policy)
+	}
+}
+
+// actions appends the policy invocations an alarm's state calls for at period end pe.
+func (c *Controller) actions(calls []invocation, ref alarmRef, e *alarmEntry, changed bool, pe time.Time) []invocation {
+	if !e.def.ActionsEnabled {
+		return calls
+	}
+	var arns []string
+	switch {
+	case e.state == alarm.StateAlarm && (changed || !pe.Before(e.actedAt.Add(e.period))):
+		arns = e.onAlarm
+		e.actedAt = pe
+	case changed && e.state == alarm.StateOK:
+		arns = e.onOK
+	case changed && e.state == alarm.StateInsufficientData:
+		arns = e.onInsufficient
+	}
+	for _, arn := range arns {
+		if p := c.policyByARN[arn]; p != nil && p.p.Scope == ref.scope {
+			calls = append(calls, invocation{alarm: e, policy: p})
+		}
+	}
+	return calls
+}
+
+// runActions runs at once the actions an alarm's state calls for (after SetAlarmState).
+func (c *Controller) runActions(ctx context.Context, now time.Time, ref alarmRef, e *alarmEntry, changed bool, pe time.Time) {
+	for _, call := range c.actions(nil, ref, e, changed, pe) {
 		c.invoke(ctx, now, call.alarm, call.policy)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/autoscaled/autoscaled/internal/alarm"
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/cwalarms"
 	"github.com/autoscaled/autoscaled/internal/driver"
@@ -55,7 +56,17 @@ type Options struct {
 	// ActivityTimeout is how long an activity may stay InProgress before it is Unfulfilled
 	// (default 30 minutes, not scaled).
 	ActivityTimeout time.Duration
+	// NodeID names this node in the engine lease: of several nodes sharing a store, only the
+	// lease holder runs rounds (default: a random id).
+	NodeID string
+	// Resync, when positive, reloads the whole index that often, to see changes made through
+	// other nodes sharing the store (PostgreSQL). Zero: only this process changes the store.
+	Resync time.Duration
 }
+
+// LeaseTTL is how long the engine lease lasts without renewal; the holder renews it when less
+// than two thirds are left.
+const LeaseTTL = 15 * time.Second
 
 // Controller is the scaling engine.
 type Controller struct {
@@ -74,7 +85,9 @@ type Controller struct {
 	policyByARN   map[string]*policyEntry
 	alarms        map[alarmRef]*alarmEntry
 	loaded        bool
+	loadedAt      time.Time
 	lastRetention time.Time
+	leaseUntil    time.Time
 }
 
 type targetRef struct {
@@ -97,6 +110,9 @@ func New(opts Options) *Controller {
 	}
 	if opts.TimeScale <= 0 {
 		opts.TimeScale = 1
+	}
+	if opts.NodeID == "" {
+		opts.NodeID = autoscaling.NewUUID()
 	}
 	if opts.ActivityTimeout <= 0 {
 		opts.ActivityTimeout = 30 * time.Minute
@@ -155,6 +171,13 @@ func (c *Controller) poke() {
 
 // Run loads the index and runs rounds until ctx is done.
 func (c *Controller) Run(ctx context.Context) error {
+	for !c.holdLease(ctx) {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(LeaseTTL / 5):
+		}
+	}
 	for !c.loaded {
 		if err := c.Load(ctx); err != nil {
 			c.log.Error("engine: load state", "err", err)
@@ -174,12 +197,21 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-t.C:
 		case <-c.wake:
 		}
+		if !c.holdLease(ctx) {
+			continue
+		}
 		c.Round(ctx)
 	}
 }
 
 // Load reads every target, policy, scheduled action and alarm from the store.
 func (c *Controller) Load(ctx context.Context) error {
+	// Whatever was dirty before is covered by this load.
+	c.mu.Lock()
+	c.dirtyTarget, c.dirtyAlarm = map[targetRef]bool{}, map[alarmRef]bool{}
+	c.mu.Unlock()
+	seenTargets := map[targetRef]bool{}
+	seenAlarms := map[alarmRef]bool{}
 	recs, err := c.listAll(ctx, enginestate.ScopePrefix)
 	if err != nil {
 		return fmt.Errorf("list scopes: %w", err)
@@ -196,9 +228,11 @@ func (c *Controller) Load(ctx context.Context) error {
 				return fmt.Errorf("list targets of %s/%s: %w", scope.Account, scope.Region, err)
 			}
 			for _, t := range ts {
-				if err := c.loadTarget(ctx, targetRef{scope, t.TargetKey}); err != nil {
+				ref := targetRef{scope, t.TargetKey}
+				if err := c.loadTarget(ctx, ref); err != nil {
 					return err
 				}
+				seenTargets[ref] = true
 				after = t.Seq
 			}
 			if len(ts) < 1000 {
@@ -208,12 +242,24 @@ func (c *Controller) Load(ctx context.Context) error {
 	}
 	err = cwalarms.All(ctx, c.opts.Store, func(a *cwalarms.MetricAlarm) error {
 		c.putAlarm(a)
+		seenAlarms[alarmRef{a.Scope, a.AlarmName}] = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	for ref, e := range c.targets {
+		if !seenTargets[ref] {
+			c.dropTarget(ref, e)
+		}
+	}
+	for ref := range c.alarms {
+		if !seenAlarms[ref] {
+			delete(c.alarms, ref)
+		}
+	}
 	c.loaded = true
+	c.loadedAt = c.clock.Now()
 	c.log.Info("engine: state loaded", "targets", len(c.targets), "alarms", len(c.alarms))
 	return nil
 }
@@ -244,6 +290,11 @@ func (c *Controller) Round(ctx context.Context) {
 			return
 		}
 	}
+	if c.opts.Resync > 0 && c.clock.Now().Sub(c.loadedAt) >= c.opts.Resync {
+		if err := c.Load(ctx); err != nil {
+			c.log.Error("engine: resync", "err", err)
+		}
+	}
 	c.refresh(ctx)
 	now := c.clock.Now()
 	c.evaluateAlarms(ctx, now)
@@ -269,11 +320,72 @@ func (c *Controller) refresh(ctx context.Context) {
 		}
 	}
 	for ref := range alarms {
+		var before alarm.State
+		if old := c.alarms[ref]; old != nil {
+			before = old.state
+		}
 		if err := c.loadAlarm(ctx, ref); err != nil {
 			c.log.Error("engine: reload alarm", "alarm", ref.name, "err", err)
 			c.AlarmChanged(ref.scope, ref.name)
+			continue
+		}
+		// SetAlarmState moved the alarm: CloudWatch runs the actions of the new state.
+		if e := c.alarms[ref]; e != nil && before != "" && e.state != before {
+			c.runActions(ctx, c.clock.Now(), ref, e, true, periodEnd(c.clock.Now(), e.period))
 		}
 	}
+}
+
+// holdLease takes or renews the engine lease and reports whether this node holds it. A node
+// that newly takes it reloads its index, which may be stale.
+func (c *Controller) holdLease(ctx context.Context) bool {
+	now := c.clock.Now()
+	if now.Add(LeaseTTL / 3).Before(c.leaseUntil) {
+		return true
+	}
+	if b, err := c.opts.Store.GetRecord(ctx, leaseKey); err == nil {
+		var l lease
+		if jsonUnmarshal(b, &l) == nil && l.Node != c.opts.NodeID && now.Before(l.Until) {
+			return false // another node holds it: no write
+		}
+	}
+	held := false
+	err := c.opts.Store.Update(ctx, func(tx store.Tx) error {
+		var l lease
+		found, err := enginestate.GetJSON(tx, leaseKey, &l)
+		if err != nil {
+			return err
+		}
+		if found && l.Node != c.opts.NodeID && now.Before(l.Until) {
+			return nil
+		}
+		held = true
+		return enginestate.PutJSON(tx, leaseKey, lease{Node: c.opts.NodeID, Until: now.Add(LeaseTTL)})
+	})
+	if err != nil {
+		c.log.Warn("engine: lease", "err", err)
+		held = false
+	}
+	if !held {
+		if !c.leaseUntil.IsZero() {
+			c.log.Info("engine: lease lost; this node stops scaling", "node", c.opts.NodeID)
+		}
+		c.leaseUntil = time.Time{}
+		return false
+	}
+	if c.leaseUntil.IsZero() {
+		c.log.Info("engine: lease taken; this node runs the engine", "node", c.opts.NodeID)
+		c.loaded = false // reload: changes made while another node led were not seen here
+	}
+	c.leaseUntil = now.Add(LeaseTTL)
+	return true
+}
+
+const leaseKey = "engine/lease"
+
+type lease struct {
+	Node  string    `json:"node"`
+	Until time.Time `json:"until"`
 }
 
 func (c *Controller) pruneActivities(ctx context.Context, now time.Time) {

@@ -37,8 +37,9 @@ func (c *Controller) invoke(ctx context.Context, now time.Time, ae *alarmEntry, 
 	case p.StepScaling != nil:
 		metric, ok := aggregate(ae.points, p.StepScaling.MetricAggregationType)
 		if !ok {
-			log.Debug("engine: step policy invoked without datapoints")
-			return
+			// No datapoint (an alarm put in ALARM with SetAlarmState): the metric is taken to
+			// be at the threshold, so the step whose interval holds 0 applies.
+			metric = ae.def.Threshold
 		}
 		dec = policy.Step(in, cd, p.StepScaling, ae.def.Threshold, metric, now, c.scale)
 	default:

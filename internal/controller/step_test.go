@@ -116,3 +116,51 @@ func TestTwoPoliciesScaleInOnlyWhenBothAgree(t *testing.T) {
 		t.Fatalf("activities %v", got)
 	}
 }
+
+func TestSetAlarmStateRunsStepPolicy(t *testing.T) {
+	h := newHarness(t)
+	tgt := h.register("ecs", "service/c/s", ecsDim, 2, 20)
+	out := h.putPolicy(tgt, stepPolicy("out", 60,
+		autoscaling.StepAdjustment{MetricIntervalLowerBound: f64(0), ScalingAdjustment: i32(2)}))
+	h.userAlarm("manual", 60, "GreaterThanThreshold", 1, out.ARN)
+	h.run(10*time.Second, nil)
+	if err := h.alarms.SetAlarmState(h.ctx, scope, "manual", "ALARM", "testing", ""); err != nil {
+		t.Fatal(err)
+	}
+	h.run(15*time.Second, nil)
+	wantList(t, "activities", descriptions(h.activities(tgt)), []string{
+		"Setting desired count to 4.|monitor alarm manual in state ALARM triggered policy out|Successful",
+	})
+}
+
+func TestOnlyTheLeaseHolderScales(t *testing.T) {
+	h := newHarness(t)
+	tgt := h.register("ecs", "service/c/s", ecsDim, 1, 20)
+	other := New(Options{Store: h.st, Metrics: h.ms, Drivers: h.c.opts.Drivers, Clock: h.clock, NodeID: "b"})
+	h.c.opts.NodeID = "a"
+	if !h.c.holdLease(h.ctx) {
+		t.Fatal("a did not take the free lease")
+	}
+	if other.holdLease(h.ctx) {
+		t.Fatal("b took a held lease")
+	}
+	h.clock.set(h.clock.Now().Add(LeaseTTL / 2))
+	if !h.c.holdLease(h.ctx) || other.holdLease(h.ctx) {
+		t.Fatal("renewal")
+	}
+	// a stops (crash): after the TTL, b takes over and loads the index.
+	h.clock.set(h.clock.Now().Add(LeaseTTL + time.Second))
+	if !other.holdLease(h.ctx) {
+		t.Fatal("b did not take the expired lease")
+	}
+	if other.loaded {
+		t.Fatal("a new leader must reload its index")
+	}
+	other.Round(h.ctx)
+	if _, ok := other.targets[targetRef{scope, tgt.TargetKey}]; !ok {
+		t.Fatal("b's index lacks the target")
+	}
+	if h.c.holdLease(h.ctx) {
+		t.Fatal("a took the lease back while b holds it")
+	}
+}

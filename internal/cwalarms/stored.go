@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,7 +20,72 @@ import (
 const (
 	alarmPrefix   = "cw/alarm/"
 	historyPrefix = "cw/hist/"
+	// actionPrefix indexes alarms by the scaling policies their actions invoke:
+	// cw/act/ACCOUNT/REGION/POLICYARN\x01ALARMNAME -> alarm ARN.
+	actionPrefix = "cw/act/"
 )
+
+// PolicyARNOfAction returns the scaling policy ARN an alarm action invokes (a bare policy ARN
+// or one with a :createdBy/UUID suffix), and false for actions that are not scaling policies.
+func PolicyARNOfAction(action string) (string, bool) {
+	if !strings.HasPrefix(action, "arn:") || !strings.Contains(action, ":autoscaling:") || !strings.Contains(action, ":scalingPolicy:") {
+		return "", false
+	}
+	if i := strings.LastIndex(action, ":createdBy/"); i >= 0 {
+		action = action[:i]
+	}
+	return action, true
+}
+
+func policyActions(a *MetricAlarm) []string {
+	var out []string
+	for _, list := range [][]string{a.AlarmActions, a.OKActions, a.InsufficientDataActions} {
+		for _, act := range list {
+			if arn, ok := PolicyARNOfAction(act); ok && !slices.Contains(out, arn) {
+				out = append(out, arn)
+			}
+		}
+	}
+	return out
+}
+
+func actionIndexPrefix(scope autoscaling.Scope, policyARN string) string {
+	return actionPrefix + scope.Account + "/" + scope.Region + "/" + policyARN + "\x01"
+}
+
+// reindex moves the action index of an alarm from old's policies to a's (either may be nil).
+func reindex(tx store.Tx, scope autoscaling.Scope, name string, old, a *MetricAlarm) error {
+	if old != nil {
+		for _, arn := range policyActions(old) {
+			if err := tx.DeleteRecord(actionIndexPrefix(scope, arn) + name); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	if a != nil {
+		for _, arn := range policyActions(a) {
+			if err := tx.PutRecord(actionIndexPrefix(scope, arn)+name, []byte(a.AlarmArn)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AlarmsOfPolicy lists, in name order, the alarms whose actions invoke a scaling policy
+// (DescribeScalingPolicies shows them for step policies).
+func AlarmsOfPolicy(ctx context.Context, st store.Store, scope autoscaling.Scope, policyARN string) ([]autoscaling.Alarm, error) {
+	prefix := actionIndexPrefix(scope, policyARN)
+	recs, err := st.ListRecords(ctx, prefix, "", 0)
+	if err != nil {
+		return nil, fmt.Errorf("alarms of policy: %w", err)
+	}
+	var out []autoscaling.Alarm
+	for _, r := range recs {
+		out = append(out, autoscaling.Alarm{AlarmName: strings.TrimPrefix(r.Key, prefix), AlarmARN: string(r.Value)})
+	}
+	return out, nil
+}
 
 // HistoryRetention is how long alarm history is kept (CloudWatch keeps 30 days).
 const HistoryRetention = 30 * 24 * time.Hour
@@ -94,6 +160,9 @@ func Put(tx store.Tx, a *MetricAlarm, now time.Time) error {
 	if err := write(tx, a); err != nil {
 		return err
 	}
+	if err := reindex(tx, a.Scope, a.AlarmName, old, a); err != nil {
+		return err
+	}
 	data, _ := json.Marshal(map[string]any{"type": "Create", "version": "1.0", "createdAlarm": a})
 	if old != nil {
 		data, _ = json.Marshal(map[string]any{"type": "Update", "version": "1.0", "originalAlarm": old, "updatedAlarm": a})
@@ -112,10 +181,14 @@ func write(tx store.Tx, a *MetricAlarm) error {
 
 // Delete removes an alarm and its history inside a transaction; ErrNotFound if absent.
 func Delete(tx store.Tx, scope autoscaling.Scope, name string) error {
-	err := tx.DeleteRecord(AlarmKey(scope, name))
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("alarm %q: %w", name, ErrNotFound)
-	} else if err != nil {
+	old, err := Get(tx, scope, name)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteRecord(AlarmKey(scope, name)); err != nil {
+		return err
+	}
+	if err := reindex(tx, scope, name, old, nil); err != nil {
 		return err
 	}
 	_, err = tx.DeleteRecords(historyAlarmPrefix(scope, name))

@@ -121,17 +121,9 @@ func createdBy(alarmName string) string {
 	return alarmName
 }
 
-// PolicyARNOfAction returns the scaling policy ARN an alarm action invokes (a bare policy ARN
-// or one with a :createdBy/UUID suffix), and false for actions that are not scaling policies.
-func PolicyARNOfAction(action string) (string, bool) {
-	if !strings.HasPrefix(action, "arn:") || !strings.Contains(action, ":autoscaling:") || !strings.Contains(action, ":scalingPolicy:") {
-		return "", false
-	}
-	if i := strings.LastIndex(action, ":createdBy/"); i >= 0 {
-		action = action[:i]
-	}
-	return action, true
-}
+// PolicyARNOfAction returns the scaling policy ARN an alarm action invokes (see
+// cwalarms.PolicyARNOfAction).
+func PolicyARNOfAction(action string) (string, bool) { return cwalarms.PolicyARNOfAction(action) }
 
 // MetricOf returns the metric a target tracking configuration tracks on a target.
 func MetricOf(k autoscaling.TargetKey, c *autoscaling.TargetTrackingScalingPolicyConfiguration) (Metric, error) {

@@ -77,7 +77,7 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.Store == "memory" {
 		return memstore.New(), nil
 	}
-	if strings.HasPrefix(cfg.Store, "postgres://") || strings.HasPrefix(cfg.Store, "postgresql://") {
+	if isPostgres(cfg.Store) {
 		st, err := postgres.Open(ctx, cfg.Store, cfg.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres store: %w", err)
@@ -96,6 +96,10 @@ func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
 	}
 	// Only this process writes the SQLite file, so reads can be served from memory.
 	return readcache.New(st), nil
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
 // New opens the store and builds the services.
@@ -119,8 +123,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	ms := metrics.New(metrics.Options{Retention: cfg.MetricRetention, Clock: clock})
 	drivers := driver.NewSet(emulated.New(st, clock, cfg.EmulatedDelay))
+	var resync time.Duration
+	if isPostgres(cfg.Store) {
+		// Other nodes change the shared store; the engine lease holder reloads its index.
+		resync = 30 * time.Second
+	}
+	host, _ := os.Hostname()
 	engine := controller.New(controller.Options{Store: st, Metrics: ms, Drivers: drivers, Clock: clock,
-		Logger: cfg.Logger, TimeScale: cfg.TimeScale})
+		Logger: cfg.Logger, TimeScale: cfg.TimeScale, Resync: resync,
+		NodeID: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), autoscaling.NewUUID()[:8])})
 	aasOpts := api.Options{Clock: cfg.Clock, Logger: cfg.Logger, TargetQuota: cfg.TargetQuota}
 	if !cfg.NoEngine {
 		aasOpts.Engine = engine

@@ -29,6 +29,9 @@ type Options struct {
 	// Store is a postgres:// URL; empty means SQLite in DataDir.
 	Store string
 	Clock api.Clock
+	// TimeScale and EmulatedDelay configure the engine (see server.Config).
+	TimeScale     float64
+	EmulatedDelay time.Duration
 }
 
 // Start starts a server and stops it when the test ends.
@@ -43,7 +46,8 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{DataDir: opts.DataDir, Store: opts.Store, Logger: logger, Clock: opts.Clock})
+	srv, err := server.New(ctx, server.Config{DataDir: opts.DataDir, Store: opts.Store, Logger: logger, Clock: opts.Clock,
+		TimeScale: opts.TimeScale, EmulatedDelay: opts.EmulatedDelay})
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
