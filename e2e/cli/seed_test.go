@@ -141,3 +141,38 @@ func TestSeedWalkthroughScript(t *testing.T) {
 		t.Errorf("%d lambda targets after the script, want 1", n)
 	}
 }
+
+// TestEngineDemoScript runs engine-demo.sh (the README's engine demo) against a server at
+// --time-scale 20: the printed activities must show the scale-out, the scale-in and the
+// scheduled action with its capacity change.
+func TestEngineDemoScript(t *testing.T) {
+	needAWS(t)
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{TimeScale: 20, EmulatedDelay: 500 * time.Millisecond})
+	script, err := filepath.Abs("engine-demo.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
+	cmd.Env = cliEnv(defaultAccessKey)
+	cmd.Dir = t.TempDir()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("engine-demo.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^TargetTracking-service/demo/web-AlarmHigh-\S+\tGreaterThanThreshold\t50.0\t3\t`),
+		regexp.MustCompile(`(?m)^Successful\tSetting desired count to 3\.\tmonitor alarm TargetTracking-service/demo/web-AlarmHigh-\S+ in state ALARM triggered policy cpu50$`),
+		regexp.MustCompile(`(?m)^Successful\tSetting desired count to 2\.\tmonitor alarm TargetTracking-service/demo/web-AlarmLow-\S+ in state ALARM triggered policy cpu50$`),
+		regexp.MustCompile(`(?m)^Successful\tSetting min capacity to 4 and max capacity to 8\tscheduled action name raise-min was triggered$`),
+		regexp.MustCompile(`(?m)^Successful\tSetting desired count to 4\.\tminimum capacity was set to 4$`),
+		regexp.MustCompile(`(?m)^service/demo/web\t4\t8$`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("the demo's output lacks %s:\n%s", want, out.String())
+		}
+	}
+}

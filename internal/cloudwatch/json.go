@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -62,7 +64,7 @@ func jsonTimeOf(t time.Time) any { return jsonTime(t) }
 func (jsonCodec) writeResult(w http.ResponseWriter, op, requestID string, out any) {
 	tree := map[string]any{}
 	if out != nil {
-		tree = toTree(reflect.ValueOf(out), jsonTimeOf).(map[string]any)
+		tree = doubles(toTree(reflect.ValueOf(out), jsonTimeOf)).(map[string]any)
 	}
 	b, err := json.Marshal(tree)
 	if err != nil {
@@ -82,4 +84,37 @@ func (jsonCodec) writeError(w http.ResponseWriter, op, requestID string, e *Erro
 	setQueryErrorHeader(w, e, k)
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	writeBody(w, k.Status, jsonContentType, b, false)
+}
+
+// jsonDouble is a double as AWS writes it in JSON: with a fraction (50.0, not 50), so that
+// clients that keep JSON's int/float distinction (botocore) see a float, as from AWS.
+type jsonDouble float64
+
+func (d jsonDouble) MarshalJSON() ([]byte, error) {
+	f := float64(d)
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return json.Marshal(fmt.Sprint(f))
+	}
+	b := strconv.AppendFloat(nil, f, 'g', -1, 64)
+	if !bytes.ContainsAny(b, ".eE") {
+		b = append(b, '.', '0')
+	}
+	return b, nil
+}
+
+// doubles replaces the float64 values of a result tree with jsonDouble.
+func doubles(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return jsonDouble(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = doubles(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = doubles(e)
+		}
+	}
+	return v
 }
