@@ -86,6 +86,7 @@ func (c *Controller) loadTarget(ctx context.Context, ref targetRef) error {
 	old := c.targets[ref]
 	if errors.Is(err, store.ErrNotFound) {
 		if old != nil {
+			c.forgetManagedAlarms(old, nil)
 			c.dropTarget(ref, old)
 			if d := c.opts.Drivers.For(ref.key.Namespace); d != nil {
 				if err := d.Detach(ctx, old.t); err != nil {
@@ -133,8 +134,34 @@ func (c *Controller) loadTarget(ctx context.Context, ref targetRef) error {
 		}
 		e.actions = append(e.actions, ae)
 	}
+	if old != nil {
+		c.forgetManagedAlarms(old, e)
+	}
 	c.targets[ref] = e
 	return nil
+}
+
+// forgetManagedAlarms drops from the index the managed alarms of old's policies that now's
+// policies no longer have (the API deleted them with their policy or target).
+func (c *Controller) forgetManagedAlarms(old, now *targetEntry) {
+	keep := map[string]bool{}
+	if now != nil {
+		for _, p := range now.policies {
+			for _, a := range p.p.Alarms {
+				keep[a.AlarmName] = p.p.TargetTracking != nil
+			}
+		}
+	}
+	for _, p := range old.policies {
+		if p.p.TargetTracking == nil {
+			continue
+		}
+		for _, a := range p.p.Alarms {
+			if !keep[a.AlarmName] {
+				delete(c.alarms, alarmRef{old.t.Scope, a.AlarmName})
+			}
+		}
+	}
 }
 
 func (c *Controller) dropTarget(ref targetRef, e *targetEntry) {

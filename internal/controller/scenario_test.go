@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
+	"github.com/autoscaled/autoscaled/internal/enginestate"
 	"github.com/autoscaled/autoscaled/internal/metrics"
+	"github.com/autoscaled/autoscaled/internal/store"
 )
 
 const lambdaDim = "lambda:function:ProvisionedConcurrency"
@@ -208,4 +210,45 @@ func TestSuspensionStopsWhatItNames(t *testing.T) {
 	load = 0
 	h.run(20*time.Minute, h.utilization(tgt, &load))
 	wantList(t, "scale-in suspended", scaled(h.activities(tgt)), []string{"Setting desired concurrency to 8.|Successful"})
+}
+
+// DynamoDB's predefined utilization is metric math over two metrics (consumed units per second
+// as a percentage of provisioned units): the alarm evaluates the expression.
+func TestTargetTrackingOnMetricMath(t *testing.T) {
+	h := newHarness(t)
+	tgt := h.register("dynamodb", "table/orders", "dynamodb:table:ReadCapacityUnits", 5, 100)
+	h.putPolicy(tgt, &autoscaling.ScalingPolicy{Name: "reads", TargetTracking: &autoscaling.TargetTrackingScalingPolicyConfiguration{
+		TargetValue: f64(70), PredefinedMetricSpecification: &autoscaling.PredefinedMetricSpecification{
+			PredefinedMetricType: str("DynamoDBReadCapacityUtilization")}}})
+	dims := []metrics.Dimension{{Name: "TableName", Value: "orders"}}
+	consumed := metrics.Metric{Namespace: "AWS/DynamoDB", MetricName: "ConsumedReadCapacityUnits", Dimensions: dims}
+	provisioned := metrics.Metric{Namespace: "AWS/DynamoDB", MetricName: "ProvisionedReadCapacityUnits", Dimensions: dims}
+	// 10 reads/s against 5 provisioned units: 200 %; DynamoDB's AlarmHigh needs 2 datapoints.
+	h.run(2*time.Minute+30*time.Second, func() {
+		h.push(consumed, 50) // every 5 s: 600 per minute
+		h.push(provisioned, float64(h.capacity(tgt).Actual))
+	})
+	// ceil(5 × 200 / 70) = 15.
+	wantList(t, "activities", scaled(h.activities(tgt)), []string{"Setting read capacity units to 15.|Successful"})
+}
+
+func TestDeletedPolicyStopsItsAlarms(t *testing.T) {
+	h := newHarness(t)
+	tgt := h.register("lambda", "function:f:BLUE", lambdaDim, 1, 10)
+	p := h.putPolicy(tgt, ttPolicy("tt", 0.7))
+	h.run(10*time.Second, nil)
+	if len(h.c.alarms) != 2 {
+		t.Fatalf("%d alarms indexed, want 2", len(h.c.alarms))
+	}
+	h.update(func(tx store.Tx) error {
+		if err := enginestate.PolicyDeleted(tx, p); err != nil {
+			return err
+		}
+		return tx.DeletePolicy(scope, tgt.TargetKey, p.Name)
+	})
+	h.c.TargetChanged(scope, tgt.TargetKey)
+	h.run(10*time.Second, nil)
+	if len(h.c.alarms) != 0 {
+		t.Fatalf("%d alarms still indexed after the policy was deleted", len(h.c.alarms))
+	}
 }
