@@ -201,6 +201,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			_ = s.engine.Run(ectx)
 		}
 	}()
+	// Expired metric data goes also from series that stopped receiving any.
+	go s.metrics.Run(ectx, 10*time.Minute)
 	defer func() { stopEngine(); <-engineDone }()
 	var err error
 	select {
