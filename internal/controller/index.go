@@ -23,7 +23,8 @@ type targetEntry struct {
 	actions  []*actionEntry
 	// attached: the driver has been told about the target since the engine started.
 	attached bool
-	// checkRange: the range may have changed; compare capacity with it.
+	// checkRange: compare capacity with the range. Set on every reload: AWS re-reads capacity
+	// and clamps it on every registration update, and ElastiCache when a policy is put.
 	checkRange bool
 	inflight   *inflight
 	// lastNotScaled remembers the last not-scaled reason per policy, so that an alarm that
@@ -109,7 +110,6 @@ func (c *Controller) loadTarget(ctx context.Context, ref targetRef) error {
 	e := &targetEntry{t: t, checkRange: true, lastNotScaled: map[string]string{}}
 	if old != nil {
 		e.attached, e.inflight, e.lastNotScaled, e.cooldowns = old.attached, old.inflight, old.lastNotScaled, old.cooldowns
-		e.checkRange = old.t.MinCapacity != t.MinCapacity || old.t.MaxCapacity != t.MaxCapacity || old.checkRange
 		c.dropTarget(ref, old)
 	}
 	for _, p := range ps {
