@@ -8,6 +8,7 @@
 //	go build -o /tmp/autoscaled ./cmd/autoscaled
 //	go run ./cmd/autoscaled-bench -server /tmp/autoscaled
 //	go run ./cmd/autoscaled-bench -server /tmp/autoscaled -memory -targets 100000
+//	go run ./cmd/autoscaled-bench -server /tmp/autoscaled -cloudwatch-ingest
 package main
 
 import (
@@ -50,6 +51,9 @@ type config struct {
 	memory      bool
 	targets     int
 	ops         string
+	// -cloudwatch-ingest (cloudwatch_ingest.go)
+	cwIngest       bool
+	series, datums int
 }
 
 func run() error {
@@ -63,6 +67,9 @@ func run() error {
 	flag.StringVar(&c.ops, "ops", "", "comma-separated operation name prefixes to run (default: all)")
 	flag.BoolVar(&c.memory, "memory", false, "measure memory: register -targets targets with one policy each, then read the server's RSS")
 	flag.IntVar(&c.targets, "targets", 100000, "targets for -memory")
+	flag.BoolVar(&c.cwIngest, "cloudwatch-ingest", false, "measure PutMetricData ingest (datapoints/s) through the CloudWatch API instead")
+	flag.IntVar(&c.series, "series", 100000, "distinct series for -cloudwatch-ingest")
+	flag.IntVar(&c.datums, "datums", 1000, "datums per PutMetricData request for -cloudwatch-ingest")
 	logPath := flag.String("server-log", "", "append the started server's log to this file")
 	flag.Parse()
 	if *logPath != "" {
@@ -90,6 +97,9 @@ func run() error {
 		}
 	}
 	defer stop()
+	if c.cwIngest {
+		return ingest(ctx, endpoint, pid, c)
+	}
 	client := newClient(endpoint)
 	if c.memory {
 		return memory(ctx, client, pid, c.targets)
