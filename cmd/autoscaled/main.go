@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -105,17 +106,34 @@ func defaultDataDir() string {
 	return ".autoscaled"
 }
 
-// tuneGC trades memory for CPU: the API allocates many short-lived objects, and on a small
-// machine the collector's share of the CPU decides throughput. GOGC and GOMEMLIMIT in the
-// environment win over these defaults; the soft memory limit keeps the larger GOGC from
-// letting the heap grow without bound.
+// tuneGC trades memory for CPU: the API and the metric store allocate many short-lived
+// objects, and on a small machine the collector's share of the CPU decides throughput. GOGC
+// and GOMEMLIMIT in the environment win over these defaults. The soft memory limit, which keeps
+// the larger GOGC from letting the heap grow without bound, is three quarters of the cgroup's
+// memory limit when there is one; a fixed small limit made the collector run continuously
+// once the live heap (100,000 targets, their alarms and metrics) approached it.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(192 << 20)
+		if limit := cgroupMemoryLimit(); limit > 0 {
+			debug.SetMemoryLimit(limit / 4 * 3)
+		}
 	}
+}
+
+// cgroupMemoryLimit reads the cgroup v2 memory limit (0 when there is none).
+func cgroupMemoryLimit() int64 {
+	b, err := os.ReadFile("/sys/fs/cgroup/memory.max")
+	if err != nil {
+		return 0
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0 // "max": no limit
+	}
+	return v
 }
 
 func serve(o serveOptions, stderr io.Writer) error {

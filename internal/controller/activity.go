@@ -88,7 +88,7 @@ func (c *Controller) scaleTo(ctx context.Context, te *targetEntry, now time.Time
 		s := toStored(*cd)
 		te.cooldowns = &s
 	}
-	te.inflight = &inflight{activity: a, desired: n, started: now, fulfilled: policy.Fulfilled(t.Namespace, t.Dimension, n)}
+	c.setInflight(te, &inflight{activity: a, desired: n, started: now, fulfilled: policy.Fulfilled(t.Namespace, t.Dimension, n)})
 	return true
 }
 
@@ -112,7 +112,7 @@ func (c *Controller) recordNotScaled(ctx context.Context, t *autoscaling.Scalabl
 // followActivities completes the activities whose resource reached (or failed to reach) the
 // desired capacity.
 func (c *Controller) followActivities(ctx context.Context, now time.Time) {
-	for _, te := range c.targets {
+	for te := range c.inflights {
 		in := te.inflight
 		if in == nil {
 			continue
@@ -147,7 +147,7 @@ func (c *Controller) followActivities(ctx context.Context, now time.Time) {
 			c.log.Error("engine: record activity", "resource_id", t.ResourceID, "err", err)
 			continue
 		}
-		te.inflight = nil
+		c.setInflight(te, nil)
 	}
 }
 
@@ -171,7 +171,7 @@ func (c *Controller) adoptInflight(ctx context.Context, te *targetEntry) error {
 				return err
 			}
 			a.StatusCode = autoscaling.StatusInProgress
-			te.inflight = &inflight{activity: a, desired: capacity.Desired, started: now, fulfilled: policy.Fulfilled(t.Namespace, t.Dimension, capacity.Desired)}
+			c.setInflight(te, &inflight{activity: a, desired: capacity.Desired, started: now, fulfilled: policy.Fulfilled(t.Namespace, t.Dimension, capacity.Desired)})
 			continue
 		}
 		end := now
@@ -182,4 +182,15 @@ func (c *Controller) adoptInflight(ctx context.Context, te *targetEntry) error {
 		}
 	}
 	return nil
+}
+
+// setInflight sets (or, with nil, clears) the activity a target waits for, keeping the set of
+// such targets that followActivities visits.
+func (c *Controller) setInflight(te *targetEntry, in *inflight) {
+	te.inflight = in
+	if in == nil {
+		delete(c.inflights, te)
+	} else {
+		c.inflights[te] = struct{}{}
+	}
 }

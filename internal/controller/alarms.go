@@ -28,47 +28,127 @@ type invocation struct {
 	policy *policyEntry
 }
 
-// evaluateAlarms evaluates every alarm with a newly completed period, stores the state
-// changes in one transaction, and then invokes the scaling policies among their actions: on a
-// transition into a state, the actions of that state; while in ALARM, the ALARM actions again
-// every period (as Application Auto Scaling's policies are invoked).
+// evaluateAlarms evaluates every alarm with a newly completed period and invokes the scaling
+// policies among their actions: on a transition into a state, the actions of that state;
+// while in ALARM, the ALARM actions again every period (as Application Auto Scaling's policies
+// are invoked).
+//
+// Alarms are visited target by target (the managed alarms of one target together, then the
+// users' alarms), and a target's invocations run as soon as its alarms are evaluated: a
+// decision sees the fresh metric of every policy of its target, and the reaction does not
+// wait for the rest of the round. State changes are stored, many per transaction, before the
+// activities they cause.
 func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
+	if now.Before(c.nextDue) {
+		return // nothing completes a period before then: the common tick costs nothing
+	}
+	if c.orderDirty {
+		c.rebuildOrder()
+	}
 	var changes []stateChange
 	var calls []invocation
-	for ref, e := range c.alarms {
-		if e.bad || e.period <= 0 {
+	next := time.Time{}
+	var group *targetEntry
+	flush := func() {
+		if len(calls) == 0 {
+			return
+		}
+		c.storeStates(ctx, changes, now)
+		changes = changes[:0]
+		for _, call := range calls {
+			c.invoke(ctx, now, call.alarm, call.policy)
+		}
+		calls = calls[:0]
+	}
+	for _, o := range c.order {
+		if o.group != group || o.group == nil {
+			flush()
+			group = o.group
+		}
+		e := c.alarms[o.ref]
+		if e == nil || e.bad || e.period <= 0 {
 			continue
 		}
 		pe := periodEnd(now, e.period)
+		if due := pe.Add(e.period); next.IsZero() || due.Before(next) {
+			next = due
+		}
 		if !pe.After(e.evaluated) {
 			continue
 		}
-		e.evaluated = pe
-		points, err := c.datapoints(ref, e, pe)
-		if err != nil {
-			c.log.Warn("engine: alarm query", "alarm", ref.name, "err", err)
+		changed, ch := c.evaluate(o.ref, e, pe, now)
+		if changed {
+			changes = append(changes, ch)
 		}
-		e.points = points
-		e.hasLatest = false
-		var newest time.Time
-		for _, p := range points {
-			if !p.Start.Before(newest) {
-				newest, e.latest, e.hasLatest = p.Start, p.Value, true
+		calls = c.actions(calls, o.ref, e, changed, pe)
+	}
+	flush()
+	c.storeStates(ctx, changes, now)
+	c.nextDue = next
+}
+
+// orderEntry places an alarm in the evaluation order.
+type orderEntry struct {
+	ref   alarmRef
+	group *targetEntry // the target whose managed alarm it is; nil for a user's alarm
+}
+
+// rebuildOrder lists the alarms target by target, then the users' alarms.
+func (c *Controller) rebuildOrder() {
+	c.order = c.order[:0]
+	seen := make(map[alarmRef]bool, len(c.alarms))
+	for _, te := range c.targets {
+		for _, p := range te.policies {
+			if p.p.TargetTracking == nil {
+				continue
+			}
+			for _, a := range p.p.Alarms {
+				ref := alarmRef{te.t.Scope, a.AlarmName}
+				if _, ok := c.alarms[ref]; ok && !seen[ref] {
+					seen[ref] = true
+					c.order = append(c.order, orderEntry{ref: ref, group: te})
+				}
 			}
 		}
-		res := alarm.Evaluate(e.cfg, e.state, points, now)
-		changed := res.Changed()
-		if changed {
-			rd, _ := json.Marshal(res.ReasonData())
-			changes = append(changes, stateChange{ref: ref, state: string(res.State), reason: res.Reason(), reasonData: string(rd)})
-			e.state = res.State
+	}
+	for ref := range c.alarms {
+		if !seen[ref] {
+			c.order = append(c.order, orderEntry{ref: ref})
 		}
-		calls = c.actions(calls, ref, e, changed, pe)
 	}
-	c.storeStates(ctx, changes, now)
-	for _, call := range calls {
-		c.invoke(ctx, now, call.alarm, call.policy)
+	c.orderDirty = false
+}
+
+// indexChanged notes that alarms or targets changed: the order is rebuilt and every alarm is
+// looked at in the next round.
+func (c *Controller) indexChanged() {
+	c.orderDirty = true
+	c.nextDue = time.Time{}
+	c.schedulesKnown = false
+}
+
+// evaluate evaluates one alarm at period end pe and reports its state change.
+func (c *Controller) evaluate(ref alarmRef, e *alarmEntry, pe, now time.Time) (bool, stateChange) {
+	e.evaluated = pe
+	points, err := c.datapoints(ref, e, pe)
+	if err != nil {
+		c.log.Warn("engine: alarm query", "alarm", ref.name, "err", err)
 	}
+	e.points = points
+	e.hasLatest = false
+	var newest time.Time
+	for _, p := range points {
+		if !p.Start.Before(newest) {
+			newest, e.latest, e.hasLatest = p.Start, p.Value, true
+		}
+	}
+	res := alarm.Evaluate(e.cfg, e.state, points, now)
+	if !res.Changed() {
+		return false, stateChange{}
+	}
+	rd, _ := json.Marshal(res.ReasonData())
+	e.state = res.State
+	return true, stateChange{ref: ref, state: string(res.State), reason: res.Reason(), reasonData: string(rd)}
 }
 
 // actions appends the policy invocations an alarm's state calls for at period end pe.

@@ -13,7 +13,7 @@ import (
 // engine started. Suspension does not stop it (AWS's documented behaviour is unconfirmed; a
 // range is a hard bound).
 func (c *Controller) clampTargets(ctx context.Context, now time.Time) {
-	for _, te := range c.targets {
+	for te := range c.unsettled {
 		t := te.t
 		if !te.attached {
 			if err := c.opts.Drivers.For(t.Namespace).Attach(ctx, t); err != nil {
@@ -26,6 +26,7 @@ func (c *Controller) clampTargets(ctx context.Context, now time.Time) {
 			}
 		}
 		if !te.checkRange {
+			delete(c.unsettled, te)
 			continue
 		}
 		capacity, err := c.opts.Drivers.For(t.Namespace).Capacity(ctx, t)
@@ -34,6 +35,7 @@ func (c *Controller) clampTargets(ctx context.Context, now time.Time) {
 			continue
 		}
 		te.checkRange = false
+		delete(c.unsettled, te)
 		n, changed := policy.Clamp(t.MinCapacity, t.MaxCapacity, capacity.Desired)
 		if !changed {
 			continue

@@ -81,13 +81,24 @@ type Controller struct {
 	wake        chan struct{}
 
 	// Owned by the round goroutine.
-	targets       map[targetRef]*targetEntry
-	policyByARN   map[string]*policyEntry
-	alarms        map[alarmRef]*alarmEntry
-	loaded        bool
-	loadedAt      time.Time
-	lastRetention time.Time
-	leaseUntil    time.Time
+	targets     map[targetRef]*targetEntry
+	policyByARN map[string]*policyEntry
+	alarms      map[alarmRef]*alarmEntry
+	order       []orderEntry // evaluation order (see evaluateAlarms)
+	orderDirty  bool
+	nextDue     time.Time // no alarm completes a period before it
+	// inflights are the targets with an activity in progress; unsettled those to attach or
+	// to compare with their range; nextSchedule the earliest occurrence of any scheduled
+	// action (valid while schedulesKnown). They spare the rounds between events a walk over
+	// every target.
+	inflights      map[*targetEntry]struct{}
+	unsettled      map[*targetEntry]struct{}
+	nextSchedule   time.Time
+	schedulesKnown bool
+	loaded         bool
+	loadedAt       time.Time
+	lastRetention  time.Time
+	leaseUntil     time.Time
 }
 
 type targetRef struct {
@@ -123,7 +134,7 @@ func New(opts Options) *Controller {
 	}
 	return &Controller{opts: opts, log: opts.Logger, clock: opts.Clock, scale: opts.TimeScale,
 		dirtyTarget: map[targetRef]bool{}, dirtyAlarm: map[alarmRef]bool{}, wake: make(chan struct{}, 1),
-		targets: map[targetRef]*targetEntry{}, policyByARN: map[string]*policyEntry{}, alarms: map[alarmRef]*alarmEntry{}}
+		targets: map[targetRef]*targetEntry{}, inflights: map[*targetEntry]struct{}{}, unsettled: map[*targetEntry]struct{}{}, policyByARN: map[string]*policyEntry{}, alarms: map[alarmRef]*alarmEntry{}}
 }
 
 // scaled divides an AWS-defined duration by the time scale.

@@ -138,6 +138,11 @@ func (c *Controller) loadTarget(ctx context.Context, ref targetRef) error {
 		c.forgetManagedAlarms(old, e)
 	}
 	c.targets[ref] = e
+	c.unsettled[e] = struct{}{}
+	if e.inflight != nil {
+		c.inflights[e] = struct{}{}
+	}
+	c.indexChanged()
 	return nil
 }
 
@@ -159,12 +164,16 @@ func (c *Controller) forgetManagedAlarms(old, now *targetEntry) {
 		for _, a := range p.p.Alarms {
 			if !keep[a.AlarmName] {
 				delete(c.alarms, alarmRef{old.t.Scope, a.AlarmName})
+				c.indexChanged()
 			}
 		}
 	}
 }
 
 func (c *Controller) dropTarget(ref targetRef, e *targetEntry) {
+	c.indexChanged()
+	delete(c.inflights, e)
+	delete(c.unsettled, e)
 	for _, p := range e.policies {
 		if c.policyByARN[p.p.ARN] == p {
 			delete(c.policyByARN, p.p.ARN)
@@ -178,6 +187,7 @@ func (c *Controller) loadAlarm(ctx context.Context, ref alarmRef) error {
 	b, err := c.opts.Store.GetRecord(ctx, cwalarms.AlarmKey(ref.scope, ref.name))
 	if errors.Is(err, store.ErrNotFound) {
 		delete(c.alarms, ref)
+		c.indexChanged()
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("get alarm: %w", err)
@@ -253,6 +263,7 @@ func (c *Controller) putAlarm(a *cwalarms.MetricAlarm) {
 		}
 	}
 	c.alarms[ref] = e
+	c.indexChanged()
 }
 
 // newActionEntry indexes a scheduled action with its baseline.

@@ -59,6 +59,26 @@ func (e *actionEntry) after(t time.Time) time.Time {
 // runScheduled fires the scheduled actions whose next occurrence has come. After downtime
 // only the latest missed occurrence runs, once, and its activity says it was late.
 func (c *Controller) runScheduled(ctx context.Context, now time.Time) {
+	if c.schedulesKnown && (c.nextSchedule.IsZero() || now.Before(c.nextSchedule)) {
+		return // no occurrence is due: the common tick costs nothing
+	}
+	c.nextSchedule, c.schedulesKnown = time.Time{}, true
+	defer func() {
+		// Firing reloads targets, which resets the bookkeeping: recompute it next round.
+		if c.orderDirty {
+			c.schedulesKnown = false
+		}
+	}()
+	for _, te := range c.targets {
+		for _, e := range te.actions {
+			if !e.next.IsZero() && !e.next.After(now) {
+				continue
+			}
+			if !e.next.IsZero() && (c.nextSchedule.IsZero() || e.next.Before(c.nextSchedule)) {
+				c.nextSchedule = e.next
+			}
+		}
+	}
 	for _, te := range c.targets {
 		for _, e := range te.actions {
 			if e.next.IsZero() || e.next.After(now) {
@@ -75,6 +95,9 @@ func (c *Controller) runScheduled(ctx context.Context, now time.Time) {
 			c.fire(ctx, te, e, occ, skipped, now)
 			e.baseline = occ
 			e.next = e.after(occ)
+			if !e.next.IsZero() && (c.nextSchedule.IsZero() || e.next.Before(c.nextSchedule)) {
+				c.nextSchedule = e.next
+			}
 		}
 	}
 }
