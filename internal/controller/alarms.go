@@ -21,6 +21,7 @@ func periodEnd(now time.Time, p time.Duration) time.Time {
 type stateChange struct {
 	ref                       alarmRef
 	state, reason, reasonData string
+	at                        time.Time // when queued for the background writer
 }
 
 type invocation struct {
@@ -36,8 +37,8 @@ type invocation struct {
 // Alarms are visited target by target (the managed alarms of one target together, then the
 // users' alarms), and a target's invocations run as soon as its alarms are evaluated: a
 // decision sees the fresh metric of every policy of its target, and the reaction does not
-// wait for the rest of the round. State changes are stored, many per transaction, before the
-// activities they cause.
+// wait for the rest of the round. State changes are stored many per transaction, in order,
+// by the background state writer (before the activities they cause when it is not running).
 func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
 	if now.Before(c.nextDue) {
 		return // nothing completes a period before then: the common tick costs nothing
@@ -53,7 +54,7 @@ func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
 		if len(calls) == 0 {
 			return
 		}
-		c.storeStates(ctx, changes, now)
+		c.storeStatesLater(ctx, changes, now)
 		changes = changes[:0]
 		for _, call := range calls {
 			c.invoke(ctx, now, call.alarm, call.policy)
@@ -83,8 +84,67 @@ func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
 		calls = c.actions(calls, o.ref, e, changed, pe)
 	}
 	flush()
-	c.storeStates(ctx, changes, now)
+	c.storeStatesLater(ctx, changes, now)
 	c.nextDue = next
+}
+
+// storeStatesLater hands state changes to the background state writer
+// when it runs (Run starts it), so that a round in which many alarms change state (all of
+// them, in the first period after a start) does not wait for their transactions; without it
+// they are stored at once. A crash may lose states not yet written: the engine derives them
+// again from the data in its first rounds, as CloudWatch re-evaluates.
+func (c *Controller) storeStatesLater(ctx context.Context, changes []stateChange, now time.Time) {
+	if len(changes) == 0 {
+		return
+	}
+	c.stateMu.Lock()
+	w := c.stateWriter
+	if w {
+		for _, ch := range changes {
+			ch.at = now
+			c.statePending = append(c.statePending, ch)
+		}
+	}
+	c.stateMu.Unlock()
+	if !w {
+		c.storeStates(ctx, changes, now)
+		return
+	}
+	select {
+	case c.stateWake <- struct{}{}:
+	default:
+	}
+}
+
+// runStateWriter stores queued state changes until ctx is done, then stores what is left.
+func (c *Controller) runStateWriter(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	drain := func(ctx context.Context) {
+		for {
+			c.stateMu.Lock()
+			batch := c.statePending
+			if len(batch) > 2000 {
+				batch = batch[:2000]
+			}
+			c.statePending = c.statePending[len(batch):]
+			c.stateMu.Unlock()
+			if len(batch) == 0 {
+				return
+			}
+			// Changes of one round share their time; store each batch at its first change's.
+			c.storeStates(ctx, batch, batch[0].at)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			drain(context.WithoutCancel(ctx))
+			return
+		case <-c.stateWake:
+			// Not cancelled with ctx: a batch begun is written whole.
+			drain(context.WithoutCancel(ctx))
+		}
+	}
 }
 
 // orderEntry places an alarm in the evaluation order.

@@ -91,7 +91,12 @@ type Controller struct {
 	// to compare with their range; nextSchedule the earliest occurrence of any scheduled
 	// action (valid while schedulesKnown). They spare the rounds between events a walk over
 	// every target.
-	inflights      map[*targetEntry]struct{}
+	inflights map[*targetEntry]struct{}
+	// The background alarm-state writer (see storeStatesLater).
+	stateMu        sync.Mutex
+	stateWriter    bool
+	statePending   []stateChange
+	stateWake      chan struct{}
 	unsettled      map[*targetEntry]struct{}
 	nextSchedule   time.Time
 	schedulesKnown bool
@@ -133,7 +138,7 @@ func New(opts Options) *Controller {
 		opts.Tick = min(max(opts.Tick, 10*time.Millisecond), time.Second)
 	}
 	return &Controller{opts: opts, log: opts.Logger, clock: opts.Clock, scale: opts.TimeScale,
-		dirtyTarget: map[targetRef]bool{}, dirtyAlarm: map[alarmRef]bool{}, wake: make(chan struct{}, 1),
+		dirtyTarget: map[targetRef]bool{}, dirtyAlarm: map[alarmRef]bool{}, wake: make(chan struct{}, 1), stateWake: make(chan struct{}, 1),
 		targets: map[targetRef]*targetEntry{}, inflights: map[*targetEntry]struct{}{}, unsettled: map[*targetEntry]struct{}{}, policyByARN: map[string]*policyEntry{}, alarms: map[alarmRef]*alarmEntry{}}
 }
 
@@ -201,6 +206,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(c.opts.Tick)
 	defer t.Stop()
+	writerDone := make(chan struct{})
+	wctx, stopWriter := context.WithCancel(ctx)
+	c.StartStateWriter(wctx, writerDone)
+	defer func() { stopWriter(); <-writerDone }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -416,3 +425,13 @@ func (c *Controller) pruneActivities(ctx context.Context, now time.Time) {
 
 // ActivityRetention is how long scaling activities are kept (AWS: six weeks).
 const ActivityRetention = 6 * 7 * 24 * time.Hour
+
+// StartStateWriter makes alarm state changes that cause no activity go to a background writer
+// (Run does this; benchmarks that drive Round do it themselves). done is closed once ctx is
+// done and the queue is written.
+func (c *Controller) StartStateWriter(ctx context.Context, done chan<- struct{}) {
+	c.stateMu.Lock()
+	c.stateWriter = true
+	c.stateMu.Unlock()
+	go c.runStateWriter(ctx, done)
+}

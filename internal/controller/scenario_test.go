@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -250,5 +251,30 @@ func TestDeletedPolicyStopsItsAlarms(t *testing.T) {
 	h.run(10*time.Second, nil)
 	if len(h.c.alarms) != 0 {
 		t.Fatalf("%d alarms still indexed after the policy was deleted", len(h.c.alarms))
+	}
+}
+
+// With the background state writer (as Run uses it) the stored states end as the engine's.
+func TestBackgroundStateWriter(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	h.c.StartStateWriter(ctx, done)
+	tgt := h.register("lambda", "function:f:BLUE", lambdaDim, 1, 10)
+	p := h.putPolicy(tgt, ttPolicy("tt", 0.7))
+	load := 5.0
+	h.run(5*time.Minute, h.utilization(tgt, &load))
+	load = 0
+	h.run(20*time.Minute, h.utilization(tgt, &load))
+	cancel()
+	<-done
+	for _, a := range p.Alarms {
+		want := h.c.alarms[alarmRef{scope, a.AlarmName}].state
+		if got := h.alarm(a.AlarmName).StateValue; got != string(want) {
+			t.Fatalf("%s stored %s, engine has %s", a.AlarmName, got, want)
+		}
+	}
+	if got := scaled(h.activities(tgt)); len(got) != 2 {
+		t.Fatalf("activities %v", got)
 	}
 }
