@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/autoscaled/autoscaled/internal/alarm"
+	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/cwalarms"
+	"github.com/autoscaled/autoscaled/internal/metrics"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -66,8 +68,8 @@ func (c *Controller) evaluateAlarms(ctx context.Context, now time.Time) {
 			flush()
 			group = o.group
 		}
-		e := c.alarms[o.ref]
-		if e == nil || e.bad || e.period <= 0 {
+		e := o.e
+		if e.bad || e.period <= 0 {
 			continue
 		}
 		pe := periodEnd(now, e.period)
@@ -150,6 +152,7 @@ func (c *Controller) runStateWriter(ctx context.Context, done chan<- struct{}) {
 // orderEntry places an alarm in the evaluation order.
 type orderEntry struct {
 	ref   alarmRef
+	e     *alarmEntry  // valid until the index changes, which rebuilds the order
 	group *targetEntry // the target whose managed alarm it is; nil for a user's alarm
 }
 
@@ -164,16 +167,16 @@ func (c *Controller) rebuildOrder() {
 			}
 			for _, a := range p.p.Alarms {
 				ref := alarmRef{te.t.Scope, a.AlarmName}
-				if _, ok := c.alarms[ref]; ok && !seen[ref] {
+				if e, ok := c.alarms[ref]; ok && !seen[ref] {
 					seen[ref] = true
-					c.order = append(c.order, orderEntry{ref: ref, group: te})
+					c.order = append(c.order, orderEntry{ref: ref, e: e, group: te})
 				}
 			}
 		}
 	}
-	for ref := range c.alarms {
+	for ref, e := range c.alarms {
 		if !seen[ref] {
-			c.order = append(c.order, orderEntry{ref: ref})
+			c.order = append(c.order, orderEntry{ref: ref, e: e})
 		}
 	}
 	c.orderDirty = false
@@ -245,6 +248,11 @@ func (c *Controller) runActions(ctx context.Context, now time.Time, ref alarmRef
 func (c *Controller) datapoints(ref alarmRef, e *alarmEntry, pe time.Time) ([]alarm.Datapoint, error) {
 	from := pe.Add(-time.Duration(e.cfg.Range()) * e.period)
 	if e.stat != nil {
+		if a, ok := c.opts.Metrics.(interface {
+			AppendDatapoints([]alarm.Datapoint, autoscaling.Scope, metrics.MetricStat, time.Time, time.Time) []alarm.Datapoint
+		}); ok {
+			return a.AppendDatapoints(e.points, ref.scope, *e.stat, from, pe), nil
+		}
 		return c.opts.Metrics.Datapoints(ref.scope, *e.stat, from, pe), nil
 	}
 	results, err := c.opts.Metrics.Query(ref.scope, e.query, from, pe)

@@ -258,33 +258,40 @@ func (m *Memory) read(scope autoscaling.Scope, mt *Metric, fn func(s *series, cu
 // Memory for which data answer which periods). It returns nil when the period is not positive
 // or the statistic is not valid.
 func (m *Memory) Datapoints(scope autoscaling.Scope, stat MetricStat, from, to time.Time) []alarm.Datapoint {
+	return m.AppendDatapoints(nil, scope, stat, from, to)
+}
+
+// AppendDatapoints is Datapoints appending to dst[:0], so that a caller evaluating the same
+// alarm every period reuses one slice.
+func (m *Memory) AppendDatapoints(dst []alarm.Datapoint, scope autoscaling.Scope, stat MetricStat, from, to time.Time) []alarm.Datapoint {
+	dst = dst[:0]
 	if stat.Period <= 0 || !stat.Stat.Valid() {
-		return nil
+		return dst
 	}
-	var out []alarm.Datapoint
+	out := dst
 	w := newWindow(stat.Period, from, to)
 	m.read(scope, &stat.Metric, func(s *series, cut cutoffs) {
 		if s == nil {
 			return
 		}
-		out = datapoints(s, stat, w, cut)
+		out = datapoints(dst, s, stat, w, cut)
 	})
 	return out
 }
 
 // datapoints computes Datapoints for one series under its lock.
-func datapoints(s *series, stat MetricStat, w window, cut cutoffs) []alarm.Datapoint {
+func datapoints(dst []alarm.Datapoint, s *series, stat MetricStat, w window, cut cutoffs) []alarm.Datapoint {
 	var ub [2]*unitData
 	units := s.selectUnits(stat.Unit, ub[:0])
 	if len(units) == 0 {
-		return nil
+		return dst
 	}
 	var bb [16]bucket
 	buckets := aggregate(units, w, cut, bb[:0])
 	if len(buckets) == 0 {
-		return nil
+		return dst
 	}
-	out := make([]alarm.Datapoint, 0, len(buckets))
+	out := dst
 	pct, isPct := stat.Stat.Percentile()
 	var scratch []rawSample
 	var pv [1]float64
