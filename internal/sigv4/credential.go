@@ -1,5 +1,3 @@
-// Package sigv4 reads and (in time) verifies AWS Signature Version 4 on HTTP requests. It
-// knows nothing of autoscaling.
 package sigv4
 
 import (
