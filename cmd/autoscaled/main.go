@@ -59,7 +59,7 @@ type serveOptions struct {
 	targetQuota                      int
 	debugAddr                        string
 	timeScale                        float64
-	emulate                          string
+	emulate, redisServer             string
 	emulatedDelay, metricRetention   time.Duration
 }
 
@@ -77,6 +77,7 @@ func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.emulate, "emulate", "", `namespaces that stay emulated even where a real local backend exists: "all" or a comma-separated list (ecs,lambda,...)`)
 	fs.DurationVar(&o.emulatedDelay, "emulated-delay", 2*time.Second, "how long an emulated resource takes to apply a capacity change")
 	fs.DurationVar(&o.metricRetention, "metric-retention", 15*24*time.Hour, "how long metric data is kept")
+	fs.StringVar(&o.redisServer, "redis-server", "", `redis-server binary that runs ElastiCache replication groups ("": found on PATH; "none": no real groups, the elasticache namespace stays emulated)`)
 	return fs, o
 }
 
@@ -154,7 +155,7 @@ func serve(o serveOptions, stderr io.Writer) error {
 		return err
 	}
 	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota,
-		TimeScale: o.timeScale, Emulate: emulate, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention})
+		TimeScale: o.timeScale, Emulate: emulate, RedisServer: o.redisServer, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention})
 	if err != nil {
 		return err
 	}

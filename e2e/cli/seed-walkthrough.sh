@@ -8,7 +8,8 @@
 #   autoscaled serve --listen 127.0.0.1:8686 &
 #   e2e/cli/seed-walkthrough.sh http://127.0.0.1:8686
 #
-# autoscaled does not check signatures, so any credentials do; the defaults below are used
+# When the server runs real replication groups, the script first creates mycluster with the aws
+# CLI. autoscaled does not check signatures, so any credentials do; the defaults below are used
 # when none are set. A 12-digit AWS_ACCESS_KEY_ID is taken as the account id.
 set -euo pipefail
 
@@ -31,6 +32,16 @@ aws application-autoscaling register-scalable-target --endpoint-url "$EP" \
   --resource-id function:my-function:BLUE \
   --min-capacity 0 \
   --max-capacity 100
+
+# When the server runs real replication groups (redis-server on its machine), the group the
+# seed registers must exist: create it (1 shard, 1 replica) unless it does.
+if AWS_MAX_ATTEMPTS=1 aws elasticache describe-replication-groups --endpoint-url "$EP" >/dev/null 2>&1; then
+  if ! aws elasticache describe-replication-groups --endpoint-url "$EP" --replication-group-id mycluster >/dev/null 2>&1; then
+    aws elasticache create-replication-group --endpoint-url "$EP" --replication-group-id mycluster \
+      --replication-group-description "seed walkthrough" --engine redis --num-node-groups 1 --replicas-per-node-group 1 >/dev/null
+  fi
+  aws elasticache wait replication-group-available --endpoint-url "$EP" --replication-group-id mycluster
+fi
 
 aws application-autoscaling register-scalable-target --endpoint-url "$EP" \
    --service-namespace elasticache \

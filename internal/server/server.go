@@ -23,7 +23,11 @@ import (
 	"github.com/autoscaled/autoscaled/internal/cwalarms"
 	"github.com/autoscaled/autoscaled/internal/driver"
 	"github.com/autoscaled/autoscaled/internal/driver/emulated"
+	"github.com/autoscaled/autoscaled/internal/driver/replicationgroup"
+	"github.com/autoscaled/autoscaled/internal/elasticache"
 	"github.com/autoscaled/autoscaled/internal/metrics"
+	"github.com/autoscaled/autoscaled/internal/redisgroup"
+	"github.com/autoscaled/autoscaled/internal/redismetrics"
 	"github.com/autoscaled/autoscaled/internal/store"
 	"github.com/autoscaled/autoscaled/internal/store/memstore"
 	"github.com/autoscaled/autoscaled/internal/store/postgres"
@@ -56,6 +60,9 @@ type Config struct {
 	MetricRetention time.Duration
 	// NoEngine serves the APIs without running the scaling engine (for API benchmarks).
 	NoEngine bool
+	// RedisServer is the redis-server binary of real ElastiCache replication groups ("":
+	// found on PATH; "none" disables them).
+	RedisServer string
 }
 
 // DefaultEmulatedDelay is how long an emulated resource takes to apply a change.
@@ -70,6 +77,9 @@ type Server struct {
 	metrics *metrics.Memory
 	engine  *controller.Controller
 	log     *slog.Logger
+	ec      *elasticache.Service
+	groups  *redisgroup.Manager
+	ecStats *redismetrics.Collector
 }
 
 // OpenStore opens the store the configuration names.
@@ -122,7 +132,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.EmulatedDelay = DefaultEmulatedDelay
 	}
 	ms := metrics.New(metrics.Options{Retention: cfg.MetricRetention, Clock: clock})
-	drivers := driver.NewSet(emulated.New(st, clock, cfg.EmulatedDelay))
+	emu := emulated.New(st, clock, cfg.EmulatedDelay)
+	drivers := driver.NewSet(emu)
+	groups, ecOpts, err := openGroups(ctx, cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	var ecStats *redismetrics.Collector
+	if groups != nil {
+		if !emulates(cfg.Emulate, "elasticache") {
+			drivers.Use("elasticache", replicationgroup.New(groups, emu))
+		}
+		ecStats = redismetrics.New(redismetrics.Options{Groups: groups, Sink: ms, Logger: cfg.Logger,
+			Scope:    autoscaling.Scope{Account: cloudwatch.DefaultAccount, Region: cloudwatch.DefaultRegion},
+			Interval: max(time.Second, time.Duration(float64(time.Minute)/cfg.TimeScale))})
+	}
 	var resync time.Duration
 	if isPostgres(cfg.Store) {
 		// Other nodes change the shared store; the engine lease holder reloads its index.
@@ -138,13 +163,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	aas, err := api.New(ctx, st, aasOpts)
 	if err != nil {
+		if groups != nil {
+			_ = groups.Close(context.Background())
+		}
 		st.Close()
 		return nil, err
 	}
 	alarms := &cwalarms.Stored{Store: st, Clock: clock, OnChange: engine.AlarmChanged}
 	cw := cloudwatch.New(cloudwatch.Options{Metrics: ms, Alarms: alarms, Clock: clock, Logger: cfg.Logger})
-	s := &Server{cfg: cfg, store: st, aas: aas, cw: cw, metrics: ms, engine: engine, log: cfg.Logger}
+	ecOpts.Logger = cfg.Logger
+	s := &Server{cfg: cfg, store: st, aas: aas, cw: cw, metrics: ms, engine: engine, log: cfg.Logger,
+		ec: elasticache.New(ecOpts), groups: groups, ecStats: ecStats}
 	s.logBackends(drivers)
+	if groups == nil {
+		s.log.Warn("elasticache: replication groups are not available; the elasticache namespace stays emulated", "reason", ecOpts.Unavailable)
+	} else if emulates(cfg.Emulate, "elasticache") {
+		s.log.Info("elasticache: --emulate keeps the elasticache namespace emulated; the ElastiCache API still runs real replication groups")
+	}
 	return s, nil
 }
 
@@ -176,6 +211,8 @@ func (s *Server) Handler() http.Handler {
 			aas.ServeHTTP(w, r)
 		case s.cw.Owns(r):
 			s.cw.ServeHTTP(w, r)
+		case s.ec.Owns(r):
+			s.ec.ServeHTTP(w, r)
 		default:
 			b, _ := json.Marshal(map[string]string{"__type": "UnknownOperationException",
 				"message": fmt.Sprintf("No service on this endpoint handles X-Amz-Target %q", target)})
@@ -203,6 +240,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	// Expired metric data goes also from series that stopped receiving any.
 	go s.metrics.Run(ectx, 10*time.Minute)
+	if s.ecStats != nil {
+		go func() { _ = s.ecStats.Run(ectx) }()
+	}
 	defer func() { stopEngine(); <-engineDone }()
 	var err error
 	select {
@@ -214,6 +254,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopEngine()
 	<-engineDone
+	if s.groups != nil {
+		// Orderly shutdown stops every redis-server (their AOF complete); the next start
+		// restarts them from their data.
+		gctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if cerr := s.groups.Close(gctx); cerr != nil && err == nil {
+			err = cerr
+		}
+		cancel()
+	}
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -223,8 +272,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store of a server that was never served.
-func (s *Server) Close() error { return s.store.Close() }
+// Close releases the store (and stops the replication groups' nodes) of a server that was
+// never served.
+func (s *Server) Close() error {
+	if s.groups != nil {
+		_ = s.groups.Close(context.Background())
+	}
+	return s.store.Close()
+}
+
+// Groups is the server's replication groups (nil without redis-server).
+func (s *Server) Groups() *redisgroup.Manager { return s.groups }
 
 // Engine is the server's scaling engine (tests drive rounds with it).
 func (s *Server) Engine() *controller.Controller { return s.engine }

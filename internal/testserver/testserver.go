@@ -32,6 +32,11 @@ type Options struct {
 	// TimeScale and EmulatedDelay configure the engine (see server.Config).
 	TimeScale     float64
 	EmulatedDelay time.Duration
+	// RealBackends runs the real local backends (Redis replication groups with redis-server)
+	// where they are available, as a server does by default. Without it every namespace is
+	// emulated and no redis-server is started, so that tests of the API can register any
+	// resource.
+	RealBackends bool
 }
 
 // Start starts a server and stops it when the test ends.
@@ -46,8 +51,12 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{DataDir: opts.DataDir, Store: opts.Store, Logger: logger, Clock: opts.Clock,
-		TimeScale: opts.TimeScale, EmulatedDelay: opts.EmulatedDelay})
+	cfg := server.Config{DataDir: opts.DataDir, Store: opts.Store, Logger: logger, Clock: opts.Clock,
+		TimeScale: opts.TimeScale, EmulatedDelay: opts.EmulatedDelay}
+	if !opts.RealBackends {
+		cfg.Emulate, cfg.RedisServer = []string{"all"}, "none"
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)
