@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/testsign"
 	"io"
 	"net/http"
 	"os"
@@ -134,7 +135,7 @@ func startServer(bin, store string) (endpoint string, pid int, stop func(), err 
 	if err != nil {
 		return "", 0, nil, err
 	}
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-level", "info", "--target-quota", "10000000"}
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-level", "info", "--target-quota", "10000000", "--emulate", "all", "--redis-server", "none"}
 	if store != "" {
 		args = append(args, "--store", store)
 	}
@@ -255,8 +256,40 @@ var rawClient = &http.Client{Transport: func() http.RoundTripper {
 	return tr
 }()}
 
-// rawCall posts one AWS JSON 1.1 call with a credential-scope header (the server does not
-// verify signatures yet) and checks for a 200.
+// signedHeaders caches the signature of each request body: the server verifies every request,
+// the client signs each distinct body once per minute, so that the light client stays light.
+var (
+	signedMu      sync.Mutex
+	signedHeaders = map[string]signedEntry{}
+)
+
+type signedEntry struct {
+	at                  time.Time
+	date, auth, payload string
+}
+
+func signed(req *http.Request, body string) {
+	signedMu.Lock()
+	e, ok := signedHeaders[body]
+	signedMu.Unlock()
+	if !ok || time.Since(e.at) > time.Minute {
+		if err := testsign.Sign(req, []byte(body), "AKIABENCH", "secret", "us-east-1", "application-autoscaling"); err != nil {
+			panic(err)
+		}
+		e = signedEntry{at: time.Now(), date: req.Header.Get("X-Amz-Date"), auth: req.Header.Get("Authorization"), payload: req.Header.Get("X-Amz-Content-Sha256")}
+		signedMu.Lock()
+		signedHeaders[body] = e
+		signedMu.Unlock()
+		return
+	}
+	req.Header.Set("X-Amz-Date", e.date)
+	req.Header.Set("Authorization", e.auth)
+	if e.payload != "" {
+		req.Header.Set("X-Amz-Content-Sha256", e.payload)
+	}
+}
+
+// rawCall posts one SigV4-signed AWS JSON 1.1 call and checks for a 200.
 func rawCall(ctx context.Context, endpoint, op, body string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(body))
 	if err != nil {
@@ -264,7 +297,7 @@ func rawCall(ctx context.Context, endpoint, op, body string) error {
 	}
 	req.Header.Set("X-Amz-Target", "AnyScaleFrontendService."+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIABENCH/20260101/us-east-1/application-autoscaling/aws4_request, SignedHeaders=host, Signature=00")
+	signed(req, body)
 	resp, err := rawClient.Do(req)
 	if err != nil {
 		return err

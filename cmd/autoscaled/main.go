@@ -60,6 +60,8 @@ type serveOptions struct {
 	debugAddr                        string
 	timeScale                        float64
 	emulate, redisServer             string
+	authFile, tlsCert, tlsKey        string
+	rateLimit                        float64
 	emulatedDelay, metricRetention   time.Duration
 }
 
@@ -77,6 +79,10 @@ func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.emulate, "emulate", "", `namespaces that stay emulated even where a real local backend exists: "all" or a comma-separated list (ecs,lambda,...)`)
 	fs.DurationVar(&o.emulatedDelay, "emulated-delay", 2*time.Second, "how long an emulated resource takes to apply a capacity change")
 	fs.DurationVar(&o.metricRetention, "metric-retention", 15*24*time.Hour, "how long metric data is kept")
+	fs.StringVar(&o.authFile, "auth-file", "", `JSON file of principals ({"principals": [{"name", "accessKeyId", "secretAccessKey", "accountId", "policy"}]}); reloaded on SIGHUP. Without it any well-formed signature is accepted, on a loopback address only`)
+	fs.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second allowed per account, burst twice that (0: unlimited); beyond it ThrottlingException")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&o.redisServer, "redis-server", "", `redis-server binary that runs ElastiCache replication groups ("": found on PATH; "none": no real groups, the elasticache namespace stays emulated)`)
 	return fs, o
 }
@@ -154,8 +160,16 @@ func serve(o serveOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	principals, err := loadPrincipals(ctx, o, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota,
-		TimeScale: o.timeScale, Emulate: emulate, RedisServer: o.redisServer, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention})
+		TimeScale: o.timeScale, Emulate: emulate, RedisServer: o.redisServer, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention,
+		Principals: principals, RateLimit: o.rateLimit, TLSCert: o.tlsCert, TLSKey: o.tlsKey})
 	if err != nil {
 		return err
 	}
@@ -176,6 +190,10 @@ func serve(o serveOptions, stderr io.Writer) error {
 	if o.store != "" {
 		where = "postgres"
 	}
-	logger.Info("autoscaled ready", "endpoint", "http://"+ln.Addr().String(), "store", where)
+	scheme := "http://"
+	if o.tlsCert != "" {
+		scheme = "https://"
+	}
+	logger.Info("autoscaled ready", "endpoint", scheme+ln.Addr().String(), "store", where, "auth_file", o.authFile != "")
 	return srv.Serve(ctx, ln)
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/autoscaled/autoscaled/internal/testsign"
 	"io"
 	"net/http"
 	"os"
@@ -244,7 +245,7 @@ func (c *cli) registerARN(args ...string) string {
 }
 
 // apiCall POSTs one AWS JSON 1.1 request straight to the server (much faster than a CLI
-// process) with a fake SigV4 Authorization header for AKIAEXAMPLE in us-east-1, and returns
+// process) signed for AKIAEXAMPLE in us-east-1, and returns
 // the decoded response; a non-200 answer fails the test.
 func apiCall(t *testing.T, endpoint, op, body string) map[string]any {
 	t.Helper()
@@ -254,7 +255,9 @@ func apiCall(t *testing.T, endpoint, op, body string) map[string]any {
 	}
 	req.Header.Set("X-Amz-Target", "AnyScaleFrontendService."+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/application-autoscaling/aws4_request, SignedHeaders=host, Signature=00")
+	if err := testsign.AAS(req, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s: %v", op, err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/autoscaled/autoscaled/internal/testserver"
+	"github.com/autoscaled/autoscaled/internal/testsign"
 )
 
 // post sends a raw AWS JSON 1.1 call.
@@ -18,7 +19,9 @@ func post(t *testing.T, url, target, body string) (int, map[string]any, http.Hea
 	if target != "" {
 		req.Header.Set("X-Amz-Target", target)
 	}
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/application-autoscaling/aws4_request, SignedHeaders=host, Signature=00")
+	if err := testsign.AAS(req, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/testsign"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -287,7 +288,9 @@ func api(t *testing.T, endpoint, op string, in any) map[string]any {
 	}
 	req.Header.Set("X-Amz-Target", "AnyScaleFrontendService."+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/application-autoscaling/aws4_request, SignedHeaders=host, Signature=00")
+	if err := testsign.AAS(req, body); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s: %v", op, err)

@@ -50,6 +50,11 @@ func (s *Service) registerScalableTarget(ctx context.Context, r *awsjson.Request
 	}
 	scope := ScopeOf(r.HTTP)
 	now := s.now()
+	if s.roles != nil {
+		if err := s.roles.EnsureServiceLinkedRole(ctx, scope.Account, key.Namespace); err != nil {
+			return nil, fmt.Errorf("create the service-linked role of %s: %w", key.Namespace, err)
+		}
+	}
 	if err := s.attach(ctx, scope, key, &in); err != nil {
 		return nil, err
 	}

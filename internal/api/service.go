@@ -7,14 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/authn"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
-	"github.com/autoscaled/autoscaled/internal/sigv4"
 	"github.com/autoscaled/autoscaled/internal/store"
 )
 
@@ -44,6 +43,14 @@ type Options struct {
 	TargetQuota int
 	// Engine, when set, is told about registrations and changes (see Engine).
 	Engine Engine
+	// Roles, when set, creates the account's service-linked role of a namespace at the
+	// first registration in it, as AWS does.
+	Roles Roles
+}
+
+// Roles creates service-linked roles (the IAM service implements it).
+type Roles interface {
+	EnsureServiceLinkedRole(ctx context.Context, account, namespace string) error
 }
 
 // Engine is what the API tells the scaling engine. The API never waits for scaling.
@@ -65,6 +72,7 @@ type Service struct {
 	tokens      *tokenCodec
 	targetQuota int
 	engine      Engine
+	roles       Roles
 }
 
 // New builds the service. It reads (or creates) the pagination-token key from the store, so
@@ -81,7 +89,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("load pagination token key: %w", err)
 	}
 	return &Service{store: st, clock: opts.Clock, logger: opts.Logger, tokens: &tokenCodec{key: key, clock: opts.Clock},
-		targetQuota: opts.TargetQuota, engine: opts.Engine}, nil
+		targetQuota: opts.TargetQuota, engine: opts.Engine, roles: opts.Roles}, nil
 }
 
 // Handler returns the HTTP handler for the API (AWS JSON 1.1 on POST /).
@@ -128,19 +136,12 @@ func (s *Service) changed(scope autoscaling.Scope, key autoscaling.TargetKey) {
 // now is the service time, truncated to the millisecond precision of the wire.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // ScopeOf derives the (account, region) of a request: the region from the SigV4 credential
 // scope, the account from the access key id when it is a 12-digit account id.
 func ScopeOf(r *http.Request) autoscaling.Scope {
-	sc := autoscaling.Scope{Account: DefaultAccount, Region: DefaultRegion}
-	if c, err := sigv4.CredentialFromRequest(r); err == nil {
-		sc.Region = c.Region
-		if accountID.MatchString(c.AccessKeyID) {
-			sc.Account = c.AccessKeyID
-		}
-	}
-	return sc
+	c := authn.CallerOf(r)
+	return autoscaling.Scope{Account: c.AccountID, Region: c.Region}
 }
 
 // mapError is the one table from domain and store errors to AWS exception codes.

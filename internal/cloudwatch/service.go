@@ -21,10 +21,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/authn"
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -158,20 +158,13 @@ func codecFor(r *http.Request) codec {
 	return queryCodec{}
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // scopeOf derives the (account, region) of a request: the region from the SigV4 credential
 // scope, the account from the access key id when it is a 12-digit account id (the rule of the
 // Application Auto Scaling API).
 func scopeOf(r *http.Request) autoscaling.Scope {
-	sc := autoscaling.Scope{Account: DefaultAccount, Region: DefaultRegion}
-	if c, err := sigv4.CredentialFromRequest(r); err == nil {
-		sc.Region = c.Region
-		if accountID.MatchString(c.AccessKeyID) {
-			sc.Account = c.AccessKeyID
-		}
-	}
-	return sc
+	c := authn.CallerOf(r)
+	return autoscaling.Scope{Account: c.AccountID, Region: c.Region}
 }
 
 // ServeHTTP serves one call.

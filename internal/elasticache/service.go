@@ -8,11 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/authn"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -124,13 +124,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, errf(CodeInvalidAction, "Could not find operation %s for version %s", action, orDefault(p.get("Version"), APIVersion)))
 		return
 	}
-	c := &call{region: "us-east-1", account: "000000000000", now: s.opts.Clock().UTC()}
-	if cred, err := sigv4.CredentialFromRequest(r); err == nil {
-		c.region = cred.Region
-		if accountID.MatchString(cred.AccessKeyID) {
-			c.account = cred.AccessKeyID
-		}
-	}
+	cl := authn.CallerOf(r)
+	c := &call{region: cl.Region, account: cl.AccountID, now: s.opts.Clock().UTC()}
 	out, err := s.run(r.Context(), op, c, p)
 	if err != nil {
 		writeError(w, reqID, s.toWire(action, reqID, err))
@@ -139,7 +134,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, action, reqID, out)
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // run runs an operation, turning a panic into an internal error.
 func (s *Service) run(ctx context.Context, op operation, c *call, p params) (out any, err error) {

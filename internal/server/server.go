@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/autoscaled/autoscaled/internal/api"
+	"github.com/autoscaled/autoscaled/internal/auth"
+	"github.com/autoscaled/autoscaled/internal/authn"
+	"github.com/autoscaled/autoscaled/internal/iam"
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
 	"github.com/autoscaled/autoscaled/internal/cloudwatch"
@@ -60,6 +63,13 @@ type Config struct {
 	MetricRetention time.Duration
 	// NoEngine serves the APIs without running the scaling engine (for API benchmarks).
 	NoEngine bool
+	// Principals are the callers of an --auth-file (nil: any well-formed signature is
+	// accepted, the account being the access key id when it is 12 digits).
+	Principals *auth.Store
+	// RateLimit is the requests per second allowed per account (0: unlimited).
+	RateLimit float64
+	// TLSCert and TLSKey, when set, make Serve speak HTTPS.
+	TLSCert, TLSKey string
 	// RedisServer is the redis-server binary of real ElastiCache replication groups ("":
 	// found on PATH; "none" disables them).
 	RedisServer string
@@ -78,6 +88,8 @@ type Server struct {
 	engine  *controller.Controller
 	log     *slog.Logger
 	ec      *elasticache.Service
+	iam     *iam.Service
+	authn   *authn.Middleware
 	groups  *redisgroup.Manager
 	ecStats *redismetrics.Collector
 }
@@ -157,7 +169,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	engine := controller.New(controller.Options{Store: st, Metrics: ms, Drivers: drivers, Clock: clock,
 		Logger: cfg.Logger, TimeScale: cfg.TimeScale, Resync: resync,
 		NodeID: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), autoscaling.NewUUID()[:8])})
-	aasOpts := api.Options{Clock: cfg.Clock, Logger: cfg.Logger, TargetQuota: cfg.TargetQuota}
+	roles := iam.New(iam.Options{Store: st, Logger: cfg.Logger, InUse: targetsInUse(st)})
+	aasOpts := api.Options{Clock: cfg.Clock, Logger: cfg.Logger, TargetQuota: cfg.TargetQuota, Roles: roles}
 	if !cfg.NoEngine {
 		aasOpts.Engine = engine
 	}
@@ -173,7 +186,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cw := cloudwatch.New(cloudwatch.Options{Metrics: ms, Alarms: alarms, Clock: clock, Logger: cfg.Logger})
 	ecOpts.Logger = cfg.Logger
 	s := &Server{cfg: cfg, store: st, aas: aas, cw: cw, metrics: ms, engine: engine, log: cfg.Logger,
-		ec: elasticache.New(ecOpts), groups: groups, ecStats: ecStats}
+		ec: elasticache.New(ecOpts), groups: groups, ecStats: ecStats, iam: roles,
+		// The wall clock, not cfg.Clock: a fake clock would make every signature look stale.
+		authn: authn.New(authn.Options{Principals: cfg.Principals, RateLimit: cfg.RateLimit, Logger: cfg.Logger})}
 	s.logBackends(drivers)
 	if groups == nil {
 		s.log.Warn("elasticache: replication groups are not available; the elasticache namespace stays emulated", "reason", ecOpts.Unavailable)
@@ -206,13 +221,17 @@ func (s *Server) Handler() http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// The front door has verified the request and named its service.
+		c, _ := authn.FromContext(r.Context())
 		switch target := r.Header.Get("X-Amz-Target"); {
-		case aas.Owns(target):
+		case c.Service == authn.ServiceAutoScaling && aas.Owns(target):
 			aas.ServeHTTP(w, r)
-		case s.cw.Owns(r):
+		case c.Service == authn.ServiceCloudWatch:
 			s.cw.ServeHTTP(w, r)
-		case s.ec.Owns(r):
+		case c.Service == authn.ServiceElastiCache:
 			s.ec.ServeHTTP(w, r)
+		case c.Service == authn.ServiceIAM:
+			s.iam.ServeHTTP(w, r)
 		default:
 			b, _ := json.Marshal(map[string]string{"__type": "UnknownOperationException",
 				"message": fmt.Sprintf("No service on this endpoint handles X-Amz-Target %q", target)})
@@ -222,14 +241,20 @@ func (s *Server) Handler() http.Handler {
 			_, _ = w.Write(b)
 		}
 	})
-	return mux
+	return s.authn.Wrap(mux)
 }
 
 // Serve serves on ln until ctx is done, then shuts down gracefully and closes the store.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if s.cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	ectx, stopEngine := context.WithCancel(ctx)
 	engineDone := make(chan struct{})
 	go func() {
@@ -263,6 +288,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		cancel()
 	}
+	s.iam.Close()
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -278,6 +304,7 @@ func (s *Server) Close() error {
 	if s.groups != nil {
 		_ = s.groups.Close(context.Background())
 	}
+	s.iam.Close()
 	return s.store.Close()
 }
 
