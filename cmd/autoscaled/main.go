@@ -62,6 +62,7 @@ type serveOptions struct {
 	emulate, redisServer             string
 	authFile, tlsCert, tlsKey        string
 	rateLimit                        float64
+	lambdaIdleUtilization            bool
 	emulatedDelay, metricRetention   time.Duration
 }
 
@@ -83,6 +84,7 @@ func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.Float64Var(&o.rateLimit, "rate-limit", 0, "requests per second allowed per account, burst twice that (0: unlimited); beyond it ThrottlingException")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&o.lambdaIdleUtilization, "lambda-idle-utilization", false, "a function with provisioned concurrency and no invocation in a period reports ProvisionedConcurrencyUtilization 0 (AWS reports nothing, so an idle function never scales in)")
 	fs.StringVar(&o.redisServer, "redis-server", "", `redis-server binary that runs ElastiCache replication groups ("": found on PATH; "none": no real groups, the elasticache namespace stays emulated)`)
 	return fs, o
 }
@@ -169,7 +171,7 @@ func serve(o serveOptions, stderr io.Writer) error {
 	}
 	srv, err := server.New(ctx, server.Config{DataDir: o.dataDir, Store: o.store, Logger: logger, TargetQuota: o.targetQuota,
 		TimeScale: o.timeScale, Emulate: emulate, RedisServer: o.redisServer, EmulatedDelay: o.emulatedDelay, MetricRetention: o.metricRetention,
-		Principals: principals, RateLimit: o.rateLimit, TLSCert: o.tlsCert, TLSKey: o.tlsKey})
+		Principals: principals, RateLimit: o.rateLimit, LambdaIdleUtilization: o.lambdaIdleUtilization, TLSCert: o.tlsCert, TLSKey: o.tlsKey})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,22 @@ export AWS_PAGER=""
 
 set -x
 
+# When the server runs real functions (the default), my-function:BLUE must exist: create a
+# placeholder function (a custom runtime that does nothing; lambda-walkthrough.sh runs a real
+# one), publish it and alias it BLUE, unless it exists.
+if ! aws lambda get-alias --endpoint-url "$EP" --function-name my-function --name BLUE >/dev/null 2>&1 &&
+   AWS_MAX_ATTEMPTS=1 aws lambda list-functions --endpoint-url "$EP" >/dev/null 2>&1; then
+  ZIP="$(mktemp -d)/function.zip"
+  python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w")
+i = zipfile.ZipInfo("bootstrap"); i.external_attr = 0o755 << 16
+z.writestr(i, "#!/bin/sh\nexit 0\n"); z.close()' "$ZIP"
+  aws lambda create-function --endpoint-url "$EP" --function-name my-function --runtime provided.al2023 \
+    --handler bootstrap --role arn:aws:iam::123456789012:role/lambda-role --zip-file "fileb://$ZIP" >/dev/null
+  aws lambda publish-version --endpoint-url "$EP" --function-name my-function >/dev/null
+  aws lambda create-alias --endpoint-url "$EP" --function-name my-function --name BLUE --function-version 1 >/dev/null
+fi
+
 aws application-autoscaling register-scalable-target --endpoint-url "$EP" \
   --service-namespace lambda \
   --scalable-dimension lambda:function:ProvisionedConcurrency \

@@ -136,7 +136,6 @@ func (s *Service) changed(scope autoscaling.Scope, key autoscaling.TargetKey) {
 // now is the service time, truncated to the millisecond precision of the wire.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
 
-
 // ScopeOf derives the (account, region) of a request: the region from the SigV4 credential
 // scope, the account from the access key id when it is a 12-digit account id.
 func ScopeOf(r *http.Request) autoscaling.Scope {

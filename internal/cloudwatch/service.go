@@ -158,7 +158,6 @@ func codecFor(r *http.Request) codec {
 	return queryCodec{}
 }
 
-
 // scopeOf derives the (account, region) of a request: the region from the SigV4 credential
 // scope, the account from the access key id when it is a 12-digit account id (the rule of the
 // Application Auto Scaling API).

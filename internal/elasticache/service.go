@@ -134,7 +134,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, action, reqID, out)
 }
 
-
 // run runs an operation, turning a panic into an internal error.
 func (s *Service) run(ctx context.Context, op operation, c *call, p params) (out any, err error) {
 	defer func() {

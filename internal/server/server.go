@@ -18,7 +18,6 @@ import (
 	"github.com/autoscaled/autoscaled/internal/api"
 	"github.com/autoscaled/autoscaled/internal/auth"
 	"github.com/autoscaled/autoscaled/internal/authn"
-	"github.com/autoscaled/autoscaled/internal/iam"
 	"github.com/autoscaled/autoscaled/internal/autoscaling"
 	"github.com/autoscaled/autoscaled/internal/awsjson"
 	"github.com/autoscaled/autoscaled/internal/cloudwatch"
@@ -26,8 +25,12 @@ import (
 	"github.com/autoscaled/autoscaled/internal/cwalarms"
 	"github.com/autoscaled/autoscaled/internal/driver"
 	"github.com/autoscaled/autoscaled/internal/driver/emulated"
+	"github.com/autoscaled/autoscaled/internal/driver/provisionedconcurrency"
 	"github.com/autoscaled/autoscaled/internal/driver/replicationgroup"
 	"github.com/autoscaled/autoscaled/internal/elasticache"
+	"github.com/autoscaled/autoscaled/internal/iam"
+	lambdaapi "github.com/autoscaled/autoscaled/internal/lambda/api"
+	"github.com/autoscaled/autoscaled/internal/lambda/workers"
 	"github.com/autoscaled/autoscaled/internal/metrics"
 	"github.com/autoscaled/autoscaled/internal/redisgroup"
 	"github.com/autoscaled/autoscaled/internal/redismetrics"
@@ -70,6 +73,10 @@ type Config struct {
 	RateLimit float64
 	// TLSCert and TLSKey, when set, make Serve speak HTTPS.
 	TLSCert, TLSKey string
+	// LambdaIdleUtilization makes a function with provisioned concurrency and no invocation
+	// in a period report ProvisionedConcurrencyUtilization 0 (AWS reports nothing, so an idle
+	// function never scales in).
+	LambdaIdleUtilization bool
 	// RedisServer is the redis-server binary of real ElastiCache replication groups ("":
 	// found on PATH; "none" disables them).
 	RedisServer string
@@ -89,6 +96,8 @@ type Server struct {
 	log     *slog.Logger
 	ec      *elasticache.Service
 	iam     *iam.Service
+	lambda  *lambdaapi.Service
+	pool    *workers.Pool
 	authn   *authn.Middleware
 	groups  *redisgroup.Manager
 	ecStats *redismetrics.Collector
@@ -151,6 +160,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	pool, lsvc, err := openLambda(ctx, cfg, st, ms, clock)
+	if err != nil {
+		if groups != nil {
+			_ = groups.Close(context.Background())
+		}
+		st.Close()
+		return nil, err
+	}
+	if !emulates(cfg.Emulate, "lambda") {
+		drivers.Use("lambda", provisionedconcurrency.New(lsvc, emu))
+	} else {
+		cfg.Logger.Info("lambda: --emulate keeps the lambda namespace emulated; the Lambda API still runs real functions")
+	}
 	var ecStats *redismetrics.Collector
 	if groups != nil {
 		if !emulates(cfg.Emulate, "elasticache") {
@@ -179,6 +201,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if groups != nil {
 			_ = groups.Close(context.Background())
 		}
+		_ = pool.Close(context.Background())
 		st.Close()
 		return nil, err
 	}
@@ -186,9 +209,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cw := cloudwatch.New(cloudwatch.Options{Metrics: ms, Alarms: alarms, Clock: clock, Logger: cfg.Logger})
 	ecOpts.Logger = cfg.Logger
 	s := &Server{cfg: cfg, store: st, aas: aas, cw: cw, metrics: ms, engine: engine, log: cfg.Logger,
-		ec: elasticache.New(ecOpts), groups: groups, ecStats: ecStats, iam: roles,
+		ec: elasticache.New(ecOpts), groups: groups, ecStats: ecStats, iam: roles, lambda: lsvc, pool: pool,
 		// The wall clock, not cfg.Clock: a fake clock would make every signature look stale.
-		authn: authn.New(authn.Options{Principals: cfg.Principals, RateLimit: cfg.RateLimit, Logger: cfg.Logger})}
+		authn: authn.New(authn.Options{Principals: cfg.Principals, RateLimit: cfg.RateLimit, Logger: cfg.Logger,
+			// CreateFunction carries up to 50 MB of zip, base64-encoded in JSON.
+			MaxBodyBytes: 72 << 20})}
 	s.logBackends(drivers)
 	if groups == nil {
 		s.log.Warn("elasticache: replication groups are not available; the elasticache namespace stays emulated", "reason", ecOpts.Unavailable)
@@ -232,6 +257,8 @@ func (s *Server) Handler() http.Handler {
 			s.ec.ServeHTTP(w, r)
 		case c.Service == authn.ServiceIAM:
 			s.iam.ServeHTTP(w, r)
+		case c.Service == authn.ServiceLambda:
+			s.lambda.ServeHTTP(w, r)
 		default:
 			b, _ := json.Marshal(map[string]string{"__type": "UnknownOperationException",
 				"message": fmt.Sprintf("No service on this endpoint handles X-Amz-Target %q", target)})
@@ -288,6 +315,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		cancel()
 	}
+	pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	if cerr := s.pool.Close(pctx); cerr != nil && err == nil {
+		err = cerr
+	}
+	cancel()
 	s.iam.Close()
 	if cerr := s.store.Close(); cerr != nil && err == nil {
 		err = cerr
@@ -304,6 +336,7 @@ func (s *Server) Close() error {
 	if s.groups != nil {
 		_ = s.groups.Close(context.Background())
 	}
+	_ = s.pool.Close(context.Background())
 	s.iam.Close()
 	return s.store.Close()
 }

@@ -37,6 +37,8 @@ type Options struct {
 	// emulated and no redis-server is started, so that tests of the API can register any
 	// resource.
 	RealBackends bool
+	// LambdaIdleUtilization: see server.Config.
+	LambdaIdleUtilization bool
 }
 
 // Start starts a server and stops it when the test ends.
@@ -52,7 +54,7 @@ func Start(t testing.TB, opts Options) *Server {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := server.Config{DataDir: opts.DataDir, Store: opts.Store, Logger: logger, Clock: opts.Clock,
-		TimeScale: opts.TimeScale, EmulatedDelay: opts.EmulatedDelay}
+		TimeScale: opts.TimeScale, EmulatedDelay: opts.EmulatedDelay, LambdaIdleUtilization: opts.LambdaIdleUtilization}
 	if !opts.RealBackends {
 		cfg.Emulate, cfg.RedisServer = []string{"all"}, "none"
 	}

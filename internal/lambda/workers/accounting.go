@@ -169,8 +169,6 @@ func (p *Pool) versionLocked(f *Function) *version {
 	fs := p.fnLocked(f.Scope, f.Name)
 	if f.ReservedConcurrency != nil {
 		p.setReservedLocked(fs, *f.ReservedConcurrency)
-	} else {
-		p.setReservedLocked(fs, -1)
 	}
 	v := p.versions[vk]
 	if v != nil {

@@ -55,7 +55,7 @@
 // (ConcurrentInvocationLimitExceeded). Usage reports the numbers the API layer needs to
 // validate a Put (it keeps the unreserved floor of 100). SetProvisioned does not validate: a
 // configuration beyond the limits takes its workers and starves on-demand invocations. The
-// reserved concurrency comes with every Function (nil means none) and from
+// reserved concurrency comes with every Function (nil leaves it as it is) and from
 // SetReservedConcurrency.
 //
 // # Provisioned concurrency

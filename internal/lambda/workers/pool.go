@@ -120,8 +120,10 @@ type Function struct {
 	Timeout    time.Duration     // 0 = 3 s
 	MemoryMB   int               // 0 = 128 (reported, not enforced)
 	// ReservedConcurrency is the function-level reserved concurrency (shared by all
-	// versions); nil = none. The latest value passed to any call wins; SetReservedConcurrency
-	// sets it without a call that needs a Function.
+	// versions); nil leaves it as it is (none until set). The latest value passed to any call
+	// wins; SetReservedConcurrency sets (or clears) it without a call that needs a Function.
+	// An API layer that calls SetReservedConcurrency passes nil here, so that a Function
+	// resolved before a change (an invocation in flight, a queued event) cannot undo it.
 	ReservedConcurrency *int
 }
 

@@ -312,7 +312,9 @@ func (p *Pool) onInitLocked(w *worker) {
 	w.initialised = true
 	now := p.now()
 	w.initDur = now.Sub(w.created)
-	w.reportInit = true
+	// Like Lambda, only on-demand cold starts report an Init Duration: a provisioned
+	// environment initialised before any invocation waited for it.
+	w.reportInit = !w.provisioned
 	if w.initTimer != nil {
 		w.initTimer.Stop()
 	}
