@@ -1,11 +1,8 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -35,21 +32,7 @@ func TestElastiCacheWalkthroughScript(t *testing.T) {
 	needAWS(t)
 	needRedis(t)
 	srv := testserver.Start(t, testserver.Options{TimeScale: 60, RealBackends: true})
-	script, err := filepath.Abs("elasticache-walkthrough.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
-	cmd.Env = cliEnv(defaultAccessKey)
-	cmd.Dir = t.TempDir()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("elasticache-walkthrough.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
-	}
-	text := out.String()
+	text := runScript(t, "elasticache-walkthrough.sh", srv.URL, 10*time.Minute)
 	t.Logf("walkthrough output:\n%s", text)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^mycluster\tcreating$`),

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -278,3 +279,25 @@ func apiCall(t *testing.T, endpoint, op, body string) map[string]any {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// runScript runs one of this directory's scripts against endpoint with the tests' fake
+// credentials, within limit, and returns its standard output; a failure fails the test with
+// both outputs.
+func runScript(t *testing.T, name, endpoint string, limit time.Duration) string {
+	t.Helper()
+	script, err := filepath.Abs(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", script, endpoint)
+	cmd.Env = cliEnv(defaultAccessKey)
+	cmd.Dir = t.TempDir()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, endpoint, err, out.String(), errb.String())
+	}
+	return out.String()
+}

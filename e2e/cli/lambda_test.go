@@ -1,11 +1,8 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -27,21 +24,7 @@ func TestLambdaWalkthroughScript(t *testing.T) {
 		}
 	}
 	srv := testserver.Start(t, testserver.Options{TimeScale: 60, RealBackends: true, LambdaIdleUtilization: true})
-	script, err := filepath.Abs("lambda-walkthrough.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
-	cmd.Env = cliEnv(defaultAccessKey)
-	cmd.Dir = t.TempDir()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("lambda-walkthrough.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
-	}
-	text := out.String()
+	text := runScript(t, "lambda-walkthrough.sh", srv.URL, 8*time.Minute)
 	t.Logf("walkthrough output:\n%s", text)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^my-function\tprovided\.al2023\tActive$`),

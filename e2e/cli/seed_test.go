@@ -1,10 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -104,32 +100,19 @@ func TestSeedWalkthroughScript(t *testing.T) {
 	needAWS(t)
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{})
-	script, err := filepath.Abs("seed-walkthrough.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
-	cmd.Env = cliEnv(defaultAccessKey)
-	cmd.Dir = t.TempDir()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("seed-walkthrough.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
-	}
+	text := runScript(t, "seed-walkthrough.sh", srv.URL, 3*time.Minute)
 	arnLine := regexp.MustCompile(`"ScalableTargetARN": "(arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/[a-z0-9]{36})"`)
 	distinct := map[string]bool{}
-	for _, m := range arnLine.FindAllStringSubmatch(out.String(), -1) {
+	for _, m := range arnLine.FindAllStringSubmatch(text, -1) {
 		distinct[m[1]] = true
 	}
 	// Three from the registrations; the describes repeat them.
 	if len(distinct) != 3 {
-		t.Errorf("the script printed %d distinct target ARNs, want 3:\n%s", len(distinct), out.String())
+		t.Errorf("the script printed %d distinct target ARNs, want 3:\n%s", len(distinct), text)
 	}
 	for _, want := range []string{cacheRoleARN, lambdaRoleARN, `"ScalableDimension": "elasticache:replication-group:Replicas"`} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the script's output lacks %s:\n%s", want, out.String())
+		if !strings.Contains(text, want) {
+			t.Errorf("the script's output lacks %s:\n%s", want, text)
 		}
 	}
 	// And the server holds what the script registered.
@@ -149,20 +132,7 @@ func TestEngineDemoScript(t *testing.T) {
 	needAWS(t)
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{TimeScale: 20, EmulatedDelay: 500 * time.Millisecond})
-	script, err := filepath.Abs("engine-demo.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", script, srv.URL)
-	cmd.Env = cliEnv(defaultAccessKey)
-	cmd.Dir = t.TempDir()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("engine-demo.sh %s: %v\nstdout:\n%s\nstderr:\n%s", srv.URL, err, out.String(), errb.String())
-	}
+	text := runScript(t, "engine-demo.sh", srv.URL, 5*time.Minute)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^TargetTracking-service/demo/web-AlarmHigh-\S+\tGreaterThanThreshold\t50.0\t3\t`),
 		regexp.MustCompile(`(?m)^Successful\tSetting desired count to 3\.\tmonitor alarm TargetTracking-service/demo/web-AlarmHigh-\S+ in state ALARM triggered policy cpu50$`),
@@ -171,8 +141,8 @@ func TestEngineDemoScript(t *testing.T) {
 		regexp.MustCompile(`(?m)^Successful\tSetting desired count to 4\.\tminimum capacity was set to 4$`),
 		regexp.MustCompile(`(?m)^service/demo/web\t4\t8$`),
 	} {
-		if !want.MatchString(out.String()) {
-			t.Errorf("the demo's output lacks %s:\n%s", want, out.String())
+		if !want.MatchString(text) {
+			t.Errorf("the demo's output lacks %s:\n%s", want, text)
 		}
 	}
 }
