@@ -340,7 +340,10 @@ func (c *Controller) refresh(ctx context.Context) {
 		}
 	}
 	for ref := range alarms {
-		var before alarm.State
+		// An alarm not loaded yet was created in INSUFFICIENT_DATA: when PutMetricAlarm and
+		// SetAlarmState both land before this refresh, the alarm is first seen in the state
+		// SetAlarmState gave it, and that state's actions must still run.
+		before := alarm.StateInsufficientData
 		if old := c.alarms[ref]; old != nil {
 			before = old.state
 		}
@@ -350,7 +353,7 @@ func (c *Controller) refresh(ctx context.Context) {
 			continue
 		}
 		// SetAlarmState moved the alarm: CloudWatch runs the actions of the new state.
-		if e := c.alarms[ref]; e != nil && before != "" && e.state != before {
+		if e := c.alarms[ref]; e != nil && e.state != before {
 			c.runActions(ctx, c.clock.Now(), ref, e, true, periodEnd(c.clock.Now(), e.period))
 		}
 	}

@@ -133,6 +133,23 @@ func TestSetAlarmStateRunsStepPolicy(t *testing.T) {
 	})
 }
 
+// An alarm created and forced into ALARM before the engine's next round is first seen in
+// ALARM: its actions still run (the e2e engine test once lost this race).
+func TestSetAlarmStateRightAfterPutMetricAlarm(t *testing.T) {
+	h := newHarness(t)
+	tgt := h.register("ecs", "service/c/s", ecsDim, 2, 20)
+	out := h.putPolicy(tgt, stepPolicy("out", 60,
+		autoscaling.StepAdjustment{MetricIntervalLowerBound: f64(0), ScalingAdjustment: i32(2)}))
+	h.userAlarm("manual", 60, "GreaterThanThreshold", 1, out.ARN)
+	if err := h.alarms.SetAlarmState(h.ctx, scope, "manual", "ALARM", "testing", ""); err != nil {
+		t.Fatal(err)
+	}
+	h.run(15*time.Second, nil)
+	wantList(t, "activities", descriptions(h.activities(tgt)), []string{
+		"Setting desired count to 4.|monitor alarm manual in state ALARM triggered policy out|Successful",
+	})
+}
+
 func TestOnlyTheLeaseHolderScales(t *testing.T) {
 	h := newHarness(t)
 	tgt := h.register("ecs", "service/c/s", ecsDim, 1, 20)
