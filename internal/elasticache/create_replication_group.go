@@ -28,7 +28,7 @@ func (s *Service) createReplicationGroup(ctx context.Context, c *call, p params)
 		return nil, err
 	}
 	for _, unsupported := range []string{"GlobalReplicationGroupId", "PrimaryClusterId", "SnapshotName", "SnapshotArns.SnapshotArn.1", "ServerlessCacheSnapshotName"} {
-		if p.get(unsupported) != "" {
+		if p.Get(unsupported) != "" {
 			return nil, errf(CodeInvalidParameterValue, "%s is not supported by this server: replication groups are created empty", strings.SplitN(unsupported, ".", 2)[0])
 		}
 	}
@@ -39,14 +39,14 @@ func (s *Service) createReplicationGroup(ctx context.Context, c *call, p params)
 			return nil, errf(CodeInvalidParameterCombination, "%s is not supported by this server (nodes listen on 127.0.0.1 without TLS)", unsupported)
 		}
 	}
-	if p.get("AuthToken") != "" {
+	if p.Get("AuthToken") != "" {
 		return nil, errf(CodeInvalidParameterCombination, "AuthToken is not supported by this server (nodes listen on 127.0.0.1 without AUTH)")
 	}
-	engine := strings.ToLower(orDefault(p.get("Engine"), "redis"))
+	engine := strings.ToLower(orDefault(p.Get("Engine"), "redis"))
 	if engine != "redis" {
-		return nil, errf(CodeInvalidParameterValue, "Engine %s is not supported by this server: it runs redis-server replication groups (Engine redis)", p.get("Engine"))
+		return nil, errf(CodeInvalidParameterValue, "Engine %s is not supported by this server: it runs redis-server replication groups (Engine redis)", p.Get("Engine"))
 	}
-	nodeType := orDefault(p.get("CacheNodeType"), DefaultNodeType)
+	nodeType := orDefault(p.Get("CacheNodeType"), DefaultNodeType)
 	maxMemory, ok := maxMemoryOf(nodeType)
 	if !ok {
 		return nil, errf(CodeInvalidParameterValue, "Invalid CacheNodeType: %s", nodeType)
@@ -71,14 +71,14 @@ func (s *Service) createReplicationGroup(ctx context.Context, c *call, p params)
 		return nil, errf(CodeInvalidParameterValue, "Invalid port %d: it must be between 1024 and 65535", *port)
 	}
 	ngc := p.structs("NodeGroupConfiguration", "NodeGroupConfiguration")
-	mode := strings.ToLower(p.get("ClusterMode"))
+	mode := strings.ToLower(p.Get("ClusterMode"))
 	switch mode {
 	case "", "enabled", "disabled", "compatible":
 	default:
-		return nil, errf(CodeInvalidParameterValue, "Invalid value for ClusterMode: %s (enabled, disabled or compatible)", p.get("ClusterMode"))
+		return nil, errf(CodeInvalidParameterValue, "Invalid value for ClusterMode: %s (enabled, disabled or compatible)", p.Get("ClusterMode"))
 	}
 	clusterOn := mode == "enabled" || mode == "compatible" || numNodeGroups != nil || len(ngc) > 0 ||
-		strings.Contains(strings.ToLower(p.get("CacheParameterGroupName")), "cluster.on")
+		strings.Contains(strings.ToLower(p.Get("CacheParameterGroupName")), "cluster.on")
 	if mode == "disabled" && (len(ngc) > 1 || (numNodeGroups != nil && *numNodeGroups > 1)) {
 		return nil, errf(CodeInvalidParameterCombination, "A replication group with ClusterMode disabled has exactly one node group")
 	}
@@ -89,7 +89,7 @@ func (s *Service) createReplicationGroup(ctx context.Context, c *call, p params)
 		return nil, errf(CodeInvalidParameterCombination, "NumCacheClusters cannot be combined with NumNodeGroups, ReplicasPerNodeGroup or NodeGroupConfiguration")
 	}
 	spec := redisgroup.Spec{ID: id, Account: c.account, Region: c.region, Description: desc, ClusterMode: clusterOn, Shards: 1, MaxMemory: maxMemory,
-		NodeType: nodeType, EngineVersion: p.get("EngineVersion")}
+		NodeType: nodeType, EngineVersion: p.Get("EngineVersion")}
 	if port != nil {
 		spec.Port = *port
 	}
@@ -124,7 +124,7 @@ func (s *Service) createReplicationGroup(ctx context.Context, c *call, p params)
 				return nil, errf(CodeInvalidParameterValue, "Every node group must have the same ReplicaCount on this server (got %d and %d)", spec.Replicas, *rc)
 			}
 		}
-		if sl := g.get("Slots"); sl != "" {
+		if sl := g.Get("Slots"); sl != "" {
 			slots = append(slots, sl)
 		}
 	}

@@ -19,7 +19,7 @@ func (s *Service) deleteReplicationGroup(ctx context.Context, c *call, p params)
 	if retain != nil && *retain {
 		return nil, errf(CodeInvalidParameterValue, "RetainPrimaryCluster is not supported by this server")
 	}
-	if p.get("FinalSnapshotIdentifier") != "" {
+	if p.Get("FinalSnapshotIdentifier") != "" {
 		return nil, errf(CodeInvalidParameterValue, "FinalSnapshotIdentifier is not supported by this server: it keeps no snapshots")
 	}
 	id = strings.ToLower(id)

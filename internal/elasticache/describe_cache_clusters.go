@@ -27,13 +27,13 @@ func (s *Service) describeCacheClusters(ctx context.Context, c *call, p params) 
 	if err != nil {
 		return nil, err
 	}
-	want := strings.ToLower(p.get("CacheClusterId"))
+	want := strings.ToLower(p.Get("CacheClusterId"))
 	out := &describeCacheClustersResult{}
 	if notInRG != nil && *notInRG && want == "" {
 		// Every cache cluster here is a member of a replication group.
 		return out, nil
 	}
-	marker := p.get("Marker")
+	marker := p.Get("Marker")
 	found := false
 	for _, g := range s.opts.Backend.List() {
 		if !c.visible(g) {
@@ -55,7 +55,7 @@ func (s *Service) describeCacheClusters(ctx context.Context, c *call, p params) 
 		}
 	}
 	if want != "" && !found {
-		return nil, errf(CodeCacheClusterNotFound, "CacheCluster not found: %s", p.get("CacheClusterId"))
+		return nil, errf(CodeCacheClusterNotFound, "CacheCluster not found: %s", p.Get("CacheClusterId"))
 	}
 	return out, nil
 }

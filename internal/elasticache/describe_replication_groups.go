@@ -36,7 +36,7 @@ func (s *Service) describeReplicationGroups(ctx context.Context, c *call, p para
 		return nil, err
 	}
 	var groups []redisgroup.Group
-	if id := p.get("ReplicationGroupId"); id != "" {
+	if id := p.Get("ReplicationGroupId"); id != "" {
 		g, err := s.get(c, strings.ToLower(id))
 		if err != nil {
 			return nil, err
@@ -46,7 +46,7 @@ func (s *Service) describeReplicationGroups(ctx context.Context, c *call, p para
 		groups = s.opts.Backend.List()
 	}
 	out := &describeReplicationGroupsResult{}
-	marker := p.get("Marker")
+	marker := p.Get("Marker")
 	for _, g := range groups {
 		if !c.visible(g) || (marker != "" && g.ID <= marker) {
 			continue

@@ -45,8 +45,8 @@ func (s *Service) modifyReplicationGroupShardConfiguration(ctx context.Context, 
 	if err := applyImmediately(p); err != nil {
 		return nil, err
 	}
-	remove := p.list("NodeGroupsToRemove", "NodeGroupToRemove")
-	retain := p.list("NodeGroupsToRetain", "NodeGroupToRetain")
+	remove := p.List("NodeGroupsToRemove", "NodeGroupToRemove")
+	retain := p.List("NodeGroupsToRetain", "NodeGroupToRetain")
 	if len(remove) > 0 && len(retain) > 0 {
 		return nil, errf(CodeInvalidParameterCombination, "Only one of NodeGroupsToRemove and NodeGroupsToRetain may be given")
 	}

@@ -18,7 +18,7 @@ func (s *Service) replicaTargets(c *call, p params, increase bool) (string, map[
 	if err := applyImmediately(p); err != nil {
 		return "", nil, err
 	}
-	if len(p.list("ReplicasToRemove", "member")) > 0 {
+	if len(p.List("ReplicasToRemove", "member")) > 0 {
 		return "", nil, errf(CodeInvalidParameterValue, "ReplicasToRemove is not supported by this server: give NewReplicaCount or ReplicaConfiguration")
 	}
 	n, err := p.integer("NewReplicaCount")
@@ -53,7 +53,7 @@ func (s *Service) replicaTargets(c *call, p params, increase bool) (string, map[
 		}
 	}
 	for _, cs := range confs {
-		ng := cs.get("NodeGroupId")
+		ng := cs.Get("NodeGroupId")
 		if ng == "" {
 			return "", nil, errf(CodeMissingParameter, "The request must contain the parameter ReplicaConfiguration.ConfigureShard.N.NodeGroupId")
 		}

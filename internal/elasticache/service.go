@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/autoscaled/autoscaled/internal/authn"
+	"github.com/autoscaled/autoscaled/internal/awsquery"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -112,16 +112,16 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, errf(CodeInvalidParameterValue, "The request body could not be read or is larger than %d bytes", maxBodyBytes))
 		return
 	}
-	v, err := url.ParseQuery(string(body))
+	v, err := awsquery.Parse(body)
 	if err != nil {
 		writeError(w, reqID, errf(CodeMalformedQuery, "The request body is not a valid form encoding."))
 		return
 	}
-	p := params(v)
-	action := p.get("Action")
+	p := params{v}
+	action := p.Get("Action")
 	op, ok := s.ops[action]
-	if ver := p.get("Version"); !ok || (ver != "" && ver != APIVersion) {
-		writeError(w, reqID, errf(CodeInvalidAction, "Could not find operation %s for version %s", action, orDefault(p.get("Version"), APIVersion)))
+	if ver := p.Get("Version"); !ok || (ver != "" && ver != APIVersion) {
+		writeError(w, reqID, errf(CodeInvalidAction, "Could not find operation %s for version %s", action, orDefault(p.Get("Version"), APIVersion)))
 		return
 	}
 	cl := authn.CallerOf(r)

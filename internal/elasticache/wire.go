@@ -1,12 +1,11 @@
 package elasticache
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/awsquery"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -82,21 +81,12 @@ func backendError(err error, id string) error {
 	return err
 }
 
-// params are the form parameters of a query call.
-type params url.Values
-
-func (p params) get(name string) string {
-	if vs := p[name]; len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
-}
-
-func (p params) has(name string) bool { _, ok := p[name]; return ok }
+// params are the form parameters of a query call, with ElastiCache's validation messages.
+type params struct{ awsquery.Params }
 
 // required returns a parameter that must be present and not empty.
 func (p params) required(name string) (string, error) {
-	v := p.get(name)
+	v := p.Get(name)
 	if v == "" {
 		return "", errf(CodeMissingParameter, "The request must contain the parameter %s", name)
 	}
@@ -105,97 +95,48 @@ func (p params) required(name string) (string, error) {
 
 // integer returns an optional integer parameter.
 func (p params) integer(name string) (*int, error) {
-	if !p.has(name) {
+	if !p.Has(name) {
 		return nil, nil
 	}
-	n, err := strconv.Atoi(p.get(name))
+	n, err := strconv.Atoi(p.Get(name))
 	if err != nil {
-		return nil, errf(CodeInvalidParameterValue, "Invalid value for parameter %s: %q is not an integer", name, p.get(name))
+		return nil, errf(CodeInvalidParameterValue, "Invalid value for parameter %s: %q is not an integer", name, p.Get(name))
 	}
 	return &n, nil
 }
 
 // boolean returns an optional boolean parameter.
 func (p params) boolean(name string) (*bool, error) {
-	if !p.has(name) {
+	if !p.Has(name) {
 		return nil, nil
 	}
-	b, err := strconv.ParseBool(p.get(name))
+	b, err := strconv.ParseBool(p.Get(name))
 	if err != nil {
-		return nil, errf(CodeInvalidParameterValue, "Invalid value for parameter %s: %q is not a boolean", name, p.get(name))
+		return nil, errf(CodeInvalidParameterValue, "Invalid value for parameter %s: %q is not a boolean", name, p.Get(name))
 	}
 	return &b, nil
 }
 
-// maxListMembers bounds a list parameter.
-const maxListMembers = 1000
-
-// list returns the string members of a list (prefix.member.1, prefix.member.2, ...); member is
-// the list's member name in the model ("member" when it has none).
-func (p params) list(prefix, member string) []string {
-	var out []string
-	for i := 1; i <= maxListMembers; i++ {
-		v, ok := p[prefix+"."+member+"."+strconv.Itoa(i)]
-		if !ok || len(v) == 0 {
-			break
-		}
-		out = append(out, v[0])
-	}
-	return out
-}
-
-// structs returns the members of a list of structures, each as its own params (the
-// parameters under prefix.member.N. with that prefix removed).
+// structs returns the members of a list of structures, each as its own params.
 func (p params) structs(prefix, member string) []params {
 	var out []params
-	for i := 1; i <= maxListMembers; i++ {
-		pre := prefix + "." + member + "." + strconv.Itoa(i) + "."
-		sub := params{}
-		for k, v := range p {
-			if strings.HasPrefix(k, pre) {
-				sub[strings.TrimPrefix(k, pre)] = v
-			}
-		}
-		if len(sub) == 0 {
-			break
-		}
-		out = append(out, sub)
+	for _, sub := range p.Structs(prefix, member) {
+		out = append(out, params{sub})
 	}
 	return out
 }
 
 func writeResult(w http.ResponseWriter, action, reqID string, out any) {
-	var b bytes.Buffer
-	b.WriteString(`<` + action + `Response xmlns="` + XMLNamespace + `">`)
 	if r, ok := out.(*replicationGroupResult); ok {
 		// One result shape serves several operations: its element is named for the action.
 		r.XMLName = xml.Name{Local: action + "Result"}
 	}
-	if out == nil {
-		b.WriteString("<" + action + "Result/>")
-	} else if err := xml.NewEncoder(&b).Encode(out); err != nil {
+	if err := awsquery.WriteResult(w, XMLNamespace, action, reqID, out); err != nil {
 		writeError(w, reqID, errf(CodeInternalFailure, "An internal error occurred (request id %s)", reqID))
-		return
 	}
-	b.WriteString("<ResponseMetadata><RequestId>" + reqID + "</RequestId></ResponseMetadata>")
-	b.WriteString("</" + action + "Response>")
-	writeBody(w, http.StatusOK, b.Bytes())
 }
 
 func writeError(w http.ResponseWriter, reqID string, e *Error) {
 	status, fault := statusOf(e.Code)
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="` + XMLNamespace + `"><Error><Type>` + fault + `</Type><Code>`)
-	_ = xml.EscapeText(&b, []byte(e.Code))
-	b.WriteString("</Code><Message>")
-	_ = xml.EscapeText(&b, []byte(e.Message))
-	b.WriteString("</Message></Error><RequestId>" + reqID + "</RequestId></ErrorResponse>")
-	writeBody(w, status, b.Bytes())
-}
-
-func writeBody(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	awsquery.WriteError(w, XMLNamespace, reqID, status, fault, e.Code, e.Message)
 }

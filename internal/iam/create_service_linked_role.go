@@ -23,7 +23,7 @@ func (s *Service) createServiceLinkedRole(ctx context.Context, c *call, p params
 	if err := p.text("AWSServiceName", principal, 1, 128, reService, `[\w+=,.@-]+`); err != nil {
 		return nil, err
 	}
-	desc := p.get("Description")
+	desc := p.Get("Description")
 	if err := p.text("Description", desc, 0, 1000, nil, ""); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Service) createServiceLinkedRole(ctx context.Context, c *call, p params
 	if !ok {
 		return nil, errf(CodeInvalidInput, "Service %s does not have a service-linked role on this server: only the Application Auto Scaling principals (<namespace>.application-autoscaling.amazonaws.com) do.", principal)
 	}
-	if p.get("CustomSuffix") != "" {
+	if p.Get("CustomSuffix") != "" {
 		return nil, errf(CodeInvalidInput, "Custom suffix is not allowed for %s.", principal)
 	}
 	role := newRole(c.account, l, c.now)

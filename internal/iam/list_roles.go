@@ -24,8 +24,8 @@ type xmlRoles struct {
 // MaxItems at a time; Marker is the (opaque) name of the last role of the previous page.
 func (s *Service) listRoles(ctx context.Context, c *call, p params) (any, error) {
 	prefix := "/"
-	if p.has("PathPrefix") {
-		prefix = p.get("PathPrefix")
+	if p.Has("PathPrefix") {
+		prefix = p.Get("PathPrefix")
 		if err := p.text("PathPrefix", prefix, 1, 512, rePathPrefix, `\u002F[\u0021-\u007F]*`); err != nil {
 			return nil, err
 		}
@@ -35,8 +35,8 @@ func (s *Service) listRoles(ctx context.Context, c *call, p params) (any, error)
 		return nil, err
 	}
 	after := rolePrefix(c.account)
-	if p.has("Marker") {
-		m := p.get("Marker")
+	if p.Has("Marker") {
+		m := p.Get("Marker")
 		if err := p.text("Marker", m, 1, 320, reMarker, `[\u0020-\u00FF]+`); err != nil {
 			return nil, err
 		}

@@ -1,11 +1,9 @@
 package iam
 
 import (
-	"bytes"
-	"encoding/xml"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/awsquery"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"time"
@@ -48,39 +46,30 @@ func statusOf(code string) (int, string) {
 	return http.StatusBadRequest, "Sender"
 }
 
-// params are the form parameters of a query call.
-type params url.Values
+// params are the form parameters of a query call, with IAM's validation messages.
+type params struct{ awsquery.Params }
 
 // decodeRequest reads a query call: its action and parameters. IAM takes POST form bodies
 // (and, like every query API, GET with the parameters in the URL; the shared endpoint
 // routes only form POSTs here).
 func decodeRequest(method string, body []byte) (string, params, *Error) {
 	if method != http.MethodPost {
-		return "", nil, errf(CodeUnsupportedHTTP, "The HTTP verb %s is not supported here; use POST.", method)
+		return "", params{}, errf(CodeUnsupportedHTTP, "The HTTP verb %s is not supported here; use POST.", method)
 	}
-	v, err := url.ParseQuery(string(body))
+	v, err := awsquery.Parse(body)
 	if err != nil {
-		return "", nil, errf(CodeMalformedInput, "The request body is not a valid form encoding.")
+		return "", params{}, errf(CodeMalformedInput, "The request body is not a valid form encoding.")
 	}
-	p := params(v)
-	action := p.get("Action")
+	p := params{v}
+	action := p.Get("Action")
 	if action == "" {
-		return "", nil, errf(CodeMissingAction, "The request must contain the parameter Action.")
+		return "", params{}, errf(CodeMissingAction, "The request must contain the parameter Action.")
 	}
-	if ver := p.get("Version"); ver != "" && ver != APIVersion {
-		return "", nil, errf(CodeInvalidAction, "Could not find operation %s for version %s", action, ver)
+	if ver := p.Get("Version"); ver != "" && ver != APIVersion {
+		return "", params{}, errf(CodeInvalidAction, "Could not find operation %s for version %s", action, ver)
 	}
 	return action, p, nil
 }
-
-func (p params) get(name string) string {
-	if vs := p[name]; len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
-}
-
-func (p params) has(name string) bool { _, ok := p[name]; return ok }
 
 // memberName is the model's member name as IAM's validation messages spell it (first
 // letter lower case).
@@ -103,10 +92,10 @@ func validation(format string, args ...any) *Error {
 
 // required returns a parameter that must be present.
 func (p params) required(name string) (string, error) {
-	if !p.has(name) {
+	if !p.Has(name) {
 		return "", validation("Value null at '%s' failed to satisfy constraint: Member must not be null", memberName(name))
 	}
-	return p.get(name), nil
+	return p.Get(name), nil
 }
 
 // text checks a string parameter's length and pattern.
@@ -134,10 +123,10 @@ var (
 
 // maxItems reads MaxItems (1 to 1000; default 100).
 func (p params) maxItems() (int, error) {
-	if !p.has("MaxItems") {
+	if !p.Has("MaxItems") {
 		return 100, nil
 	}
-	s := p.get("MaxItems")
+	s := p.Get("MaxItems")
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, validation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", s)
@@ -188,33 +177,13 @@ func wireRole(r *Role, withLastUsed bool) xmlRole {
 }
 
 func writeResult(w http.ResponseWriter, action, reqID string, out any) {
-	var b bytes.Buffer
-	b.WriteString(`<` + action + `Response xmlns="` + XMLNamespace + `">`)
-	if out == nil {
-		b.WriteString("<" + action + "Result/>")
-	} else if err := xml.NewEncoder(&b).Encode(out); err != nil { // out's XMLName is <Action>Result
+	// out's XMLName is <Action>Result.
+	if err := awsquery.WriteResult(w, XMLNamespace, action, reqID, out); err != nil {
 		writeError(w, reqID, errf(CodeServiceFailure, "An internal error occurred (request id %s)", reqID))
-		return
 	}
-	b.WriteString("<ResponseMetadata><RequestId>" + reqID + "</RequestId></ResponseMetadata>")
-	b.WriteString("</" + action + "Response>")
-	writeBody(w, http.StatusOK, b.Bytes())
 }
 
 func writeError(w http.ResponseWriter, reqID string, e *Error) {
 	status, fault := statusOf(e.Code)
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="` + XMLNamespace + `"><Error><Type>` + fault + `</Type><Code>`)
-	_ = xml.EscapeText(&b, []byte(e.Code))
-	b.WriteString("</Code><Message>")
-	_ = xml.EscapeText(&b, []byte(e.Message))
-	b.WriteString("</Message></Error><RequestId>" + reqID + "</RequestId></ErrorResponse>")
-	writeBody(w, status, b.Bytes())
-}
-
-func writeBody(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	awsquery.WriteError(w, XMLNamespace, reqID, status, fault, e.Code, e.Message)
 }
