@@ -16,6 +16,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/autoscaled/autoscaled/internal/testserver"
 	"math/big"
 	"net"
 	"net/http"
@@ -39,17 +40,14 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "autoscaled-bin-")
+	bin, remove, err := testserver.BuildBinary()
 	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "autoscaled")
-	if out, err := exec.Command("go", "build", "-o", binary, "github.com/autoscaled/autoscaled/cmd/autoscaled").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build autoscaled: %v\n%s", err, out)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	binary = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 

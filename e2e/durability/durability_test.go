@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"syscall"
@@ -32,18 +31,14 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "autoscaled-bin-")
+	bin, remove, err := testserver.BuildBinary()
 	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "autoscaled")
-	out, err := exec.Command("go", "build", "-o", binary, "github.com/autoscaled/autoscaled/cmd/autoscaled").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build autoscaled: %v\n%s", err, out)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	binary = bin
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 
