@@ -3,7 +3,6 @@ package lambdaapi
 import (
 	"net/http"
 	"slices"
-	"strconv"
 )
 
 const msgReservedUnreserved = "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."
@@ -121,5 +120,3 @@ func sortQualifiers(q []string) {
 		return 0
 	})
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

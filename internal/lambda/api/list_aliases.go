@@ -1,9 +1,6 @@
 package lambdaapi
 
-import (
-	"net/http"
-	"strconv"
-)
+import "net/http"
 
 type listAliasesOutput struct {
 	Aliases    []*wireAlias `json:"Aliases"`
@@ -17,11 +14,7 @@ func (s *Service) listAliases(c *call) error {
 	if err != nil {
 		return err
 	}
-	limit, err := c.maxItems(50)
-	if err != nil {
-		return err
-	}
-	start, err := parseMarker(c.query1("Marker"))
+	pg, err := c.page(50)
 	if err != nil {
 		return err
 	}
@@ -37,13 +30,10 @@ func (s *Service) listAliases(c *call) error {
 			names = append(names, n)
 		}
 	}
-	out := listAliasesOutput{Aliases: []*wireAlias{}}
-	for i := start; i < len(names); i++ {
-		if len(out.Aliases) == limit {
-			out.NextMarker = strconv.Itoa(i)
-			break
-		}
-		out.Aliases = append(out.Aliases, e.fn.Aliases[names[i]].wire(ref.scope, ref.name))
+	lo, hi, next := pg.window(len(names))
+	out := listAliasesOutput{Aliases: []*wireAlias{}, NextMarker: next}
+	for _, n := range names[lo:hi] {
+		out.Aliases = append(out.Aliases, e.fn.Aliases[n].wire(ref.scope, ref.name))
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil

@@ -1,9 +1,6 @@
 package lambdaapi
 
-import (
-	"net/http"
-	"strconv"
-)
+import "net/http"
 
 type listVersionsOutput struct {
 	Versions   []*wireConfig `json:"Versions"`
@@ -17,11 +14,7 @@ func (s *Service) listVersionsByFunction(c *call) error {
 	if err != nil {
 		return err
 	}
-	limit, err := c.maxItems(50)
-	if err != nil {
-		return err
-	}
-	start, err := parseMarker(c.query1("Marker"))
+	pg, err := c.page(50)
 	if err != nil {
 		return err
 	}
@@ -30,26 +23,11 @@ func (s *Service) listVersionsByFunction(c *call) error {
 		return err
 	}
 	all := append([]*config{e.fn.Latest}, e.fn.Versions...)
-	out := listVersionsOutput{Versions: []*wireConfig{}}
-	for i := start; i < len(all); i++ {
-		if len(out.Versions) == limit {
-			out.NextMarker = strconv.Itoa(i)
-			break
-		}
-		out.Versions = append(out.Versions, all[i].wire(ref.name, qualifiedARN(ref.scope, ref.name, all[i].Version)))
+	lo, hi, next := pg.window(len(all))
+	out := listVersionsOutput{Versions: []*wireConfig{}, NextMarker: next}
+	for _, v := range all[lo:hi] {
+		out.Versions = append(out.Versions, v.wire(ref.name, qualifiedARN(ref.scope, ref.name, v.Version)))
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
-}
-
-// parseMarker reads a positional Marker ("" = 0).
-func parseMarker(m string) (int, *Error) {
-	if m == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(m)
-	if err != nil || n < 0 {
-		return 0, errInvalid("Invalid Marker: %s", m)
-	}
-	return n, nil
 }

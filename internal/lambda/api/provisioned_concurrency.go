@@ -247,11 +247,7 @@ func (s *Service) listProvisionedConcurrencyConfigs(c *call) error {
 	if err != nil {
 		return err
 	}
-	limit, err := c.maxItems(50)
-	if err != nil {
-		return err
-	}
-	start, err := parseMarker(c.query1("Marker"))
+	pg, err := c.page(50)
 	if err != nil {
 		return err
 	}
@@ -264,13 +260,10 @@ func (s *Service) listProvisionedConcurrencyConfigs(c *call) error {
 		quals = append(quals, q)
 	}
 	sortQualifiers(quals)
-	out := listPCOutput{ProvisionedConcurrencyConfigs: []wirePC{}}
-	for i := start; i < len(quals); i++ {
-		if len(out.ProvisionedConcurrencyConfigs) == limit {
-			out.NextMarker = itoa(i)
-			break
-		}
-		pc := e.fn.PC[quals[i]]
+	lo, hi, next := pg.window(len(quals))
+	out := listPCOutput{ProvisionedConcurrencyConfigs: []wirePC{}, NextMarker: next}
+	for _, q := range quals[lo:hi] {
+		pc := e.fn.PC[q]
 		w := pcWire(s.pcStatus(e, pc), pc)
 		w.FunctionArn = qualifiedARN(ref.scope, ref.name, pc.Qualifier)
 		out.ProvisionedConcurrencyConfigs = append(out.ProvisionedConcurrencyConfigs, w)
