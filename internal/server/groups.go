@@ -8,10 +8,30 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/autoscaled/autoscaled/internal/elasticache"
 	"github.com/autoscaled/autoscaled/internal/redisgroup"
 )
+
+// backendDir is where a real backend keeps its files: DataDir/name, or without a data dir (a
+// memory store) a temporary directory for the life of this process.
+func backendDir(cfg Config, name string) (string, error) {
+	if cfg.DataDir != "" {
+		return filepath.Join(cfg.DataDir, name), nil
+	}
+	d, err := os.MkdirTemp("", "autoscaled-"+name+"-")
+	if err != nil {
+		return "", fmt.Errorf("create a directory for %s: %w", name, err)
+	}
+	return d, nil
+}
+
+// metricsPeriod is how often the real backends publish their metrics: CloudWatch's basic
+// one-minute period, divided by the time scale (at least a second).
+func metricsPeriod(cfg Config) time.Duration {
+	return max(time.Second, time.Duration(float64(time.Minute)/cfg.TimeScale))
+}
 
 // emulates reports whether --emulate keeps a namespace emulated.
 func emulates(list []string, namespace string) bool {
@@ -41,17 +61,9 @@ func openGroups(ctx context.Context, cfg Config) (*redisgroup.Manager, elasticac
 			version = string(m[1])
 		}
 	}
-	var dir string
-	if cfg.DataDir != "" {
-		dir = filepath.Join(cfg.DataDir, "elasticache")
-	} else {
-		// No data dir (a memory store): the groups live in a temporary directory for the
-		// life of this process.
-		d, err := os.MkdirTemp("", "autoscaled-elasticache-")
-		if err != nil {
-			return nil, elasticache.Options{}, fmt.Errorf("create a directory for replication groups: %w", err)
-		}
-		dir = d
+	dir, err := backendDir(cfg, "elasticache")
+	if err != nil {
+		return nil, elasticache.Options{}, err
 	}
 	m, err := redisgroup.Open(ctx, redisgroup.Options{DataDir: dir, RedisServer: path, Logger: cfg.Logger})
 	if err != nil {

@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/autoscaled/autoscaled/internal/api"
 	lambdaapi "github.com/autoscaled/autoscaled/internal/lambda/api"
@@ -17,18 +15,12 @@ import (
 // openLambda starts the function workers (their Runtime API and metrics) and the Lambda API
 // over them, with code and logs in DataDir/lambda (a temporary directory without a data dir).
 func openLambda(ctx context.Context, cfg Config, st store.Store, ms *metrics.Memory, clock api.Clock) (*workers.Pool, *lambdaapi.Service, error) {
-	dir := ""
-	if cfg.DataDir != "" {
-		dir = filepath.Join(cfg.DataDir, "lambda")
-	} else {
-		d, err := os.MkdirTemp("", "autoscaled-lambda-")
-		if err != nil {
-			return nil, nil, fmt.Errorf("create a directory for functions: %w", err)
-		}
-		dir = d
+	dir, err := backendDir(cfg, "lambda")
+	if err != nil {
+		return nil, nil, err
 	}
 	pool, err := workers.New(workers.Options{Logger: cfg.Logger, LogDir: filepath.Join(dir, "logs"), Metrics: ms, Clock: clock.Now,
-		MetricsPeriod: max(time.Second, time.Duration(float64(time.Minute)/cfg.TimeScale)), EmitIdleUtilization: cfg.LambdaIdleUtilization})
+		MetricsPeriod: metricsPeriod(cfg), EmitIdleUtilization: cfg.LambdaIdleUtilization})
 	if err == nil {
 		err = pool.Start(ctx)
 	}

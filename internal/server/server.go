@@ -180,7 +180,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		ecStats = redismetrics.New(redismetrics.Options{Groups: groups, Sink: ms, Logger: cfg.Logger,
 			Scope:    autoscaling.Scope{Account: cloudwatch.DefaultAccount, Region: cloudwatch.DefaultRegion},
-			Interval: max(time.Second, time.Duration(float64(time.Minute)/cfg.TimeScale))})
+			Interval: metricsPeriod(cfg)})
 	}
 	var resync time.Duration
 	if isPostgres(cfg.Store) {
